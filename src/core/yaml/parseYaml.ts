@@ -1,0 +1,100 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineIndex, SOURCE, type Finding } from '../diagnostic';
+
+export interface ParsedYaml {
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  lines: LineIndex;
+  /** The plain JS value, or undefined when the document has errors that make it unusable. */
+  value: unknown;
+  /** Syntax findings: parse errors, duplicate keys, tabs used for indentation. */
+  findings: Finding[];
+}
+
+/** Largest alias expansion we accept before calling a document an alias bomb. */
+const MAX_ALIAS_COUNT = 10_000;
+
+/**
+ * Parses YAML keeping the CST positions, and turns every parser complaint into a finding at the
+ * parser's own position. Never throws.
+ */
+export function parseYaml(file: string, text: string): ParsedYaml {
+  const lines = new LineIndex(text);
+  const lineCounter = new LineCounter();
+  const findings: Finding[] = [];
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  for (const error of doc.errors) {
+    const [start, end] = error.pos;
+    const duplicate = error.code === 'DUPLICATE_KEY';
+    const tab = error.code === 'TAB_AS_INDENT';
+    findings.push({
+      file,
+      range: lines.range(start, Math.max(end, start + 1)),
+      severity: 'error',
+      code: duplicate ? 'yaml-duplicate-key' : tab ? 'yaml-tab-indent' : 'yaml-syntax',
+      message: firstLine(error.message),
+      source: SOURCE,
+    });
+  }
+  for (const warning of doc.warnings) {
+    const [start, end] = warning.pos;
+    findings.push({
+      file,
+      range: lines.range(start, Math.max(end, start + 1)),
+      severity: 'warning',
+      code: 'yaml-warning',
+      message: firstLine(warning.message),
+      source: SOURCE,
+    });
+  }
+  let value: unknown;
+  if (doc.errors.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      findings.push({
+        file,
+        range: lines.range(0, Math.min(text.length, 1)),
+        severity: 'error',
+        code: 'yaml-alias-bomb',
+        message: `The YAML could not be expanded: ${firstLine(String((error as Error).message ?? error))}`,
+        source: SOURCE,
+      });
+    }
+  }
+  return { file, text, doc, lines, value, findings };
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n')[0] ?? message;
+  return line.replace(/ at line \d+, column \d+:?$/, '').trim();
+}
+
+/** Finds the node at a key path (strings for map keys, numbers for sequence items). */
+export function nodeAt(doc: Document.Parsed, path: ReadonlyArray<string | number>): Node | undefined {
+  let node: unknown = doc.contents;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      node = pair?.value ?? undefined;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+    } else {
+      return undefined;
+    }
+  }
+  return (node ?? undefined) as Node | undefined;
+}
+
+/** The key node of the pair at the given path (for a diagnostic on the key itself). */
+export function keyNodeAt(doc: Document.Parsed, path: ReadonlyArray<string | number>): Node | undefined {
+  if (path.length === 0) return undefined;
+  const parent = nodeAt(doc, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(last));
+    return (pair?.key ?? undefined) as Node | undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { output } from './output';
+
+/** The files the language server validates. */
+export const DOCUMENT_SELECTOR: LanguageClientOptions['documentSelector'] = [
+  { scheme: 'file', pattern: '**/dvc.yaml' },
+  { scheme: 'file', pattern: '**/dvc.lock' },
+  { scheme: 'file', pattern: '**/params.{yaml,yml}' },
+  { scheme: 'file', pattern: '**/schema.{yaml,yml}' },
+  { scheme: 'file', pattern: '**/config/config.yaml' },
+  { scheme: 'file', pattern: '**/MLproject' },
+];
+
+const WATCHED =
+  '**/{dvc.yaml,dvc.lock,params.yaml,params.yml,schema.yaml,schema.yml,config.yaml,MLproject,*.csv,params.schema.json,params.schema.yaml}';
+
+/** Starts the language client once, on the first relevant document or view. */
+export class LanguageClientHost implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private starting: Promise<LanguageClient> | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext) {}
+
+  get running(): LanguageClient | undefined {
+    return this.client;
+  }
+
+  start(): Promise<LanguageClient> {
+    this.starting ??= this.create();
+    return this.starting;
+  }
+
+  private async create(): Promise<LanguageClient> {
+    const module = this.context.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const watcher = vscode.workspace.createFileSystemWatcher(WATCHED);
+    this.context.subscriptions.push(watcher);
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENT_SELECTOR,
+      synchronize: { fileEvents: watcher },
+      outputChannel: output.get(),
+      diagnosticPullOptions: { onChange: true, onSave: true, onTabs: true },
+    };
+    const client = new LanguageClient('mlops', 'MLOps Workbench', serverOptions, clientOptions);
+    await client.start();
+    this.client = client;
+    output.info('language server started');
+    return client;
+  }
+
+  async dispose(): Promise<void> {
+    await this.client?.stop();
+    this.client = undefined;
+  }
+}
+
+/** True when the document is one the language server handles. */
+export function isRelevantDocument(document: vscode.TextDocument): boolean {
+  return document.uri.scheme === 'file' && vscode.languages.match(DOCUMENT_SELECTOR ?? [], document) > 0;
+}
