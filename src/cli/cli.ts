@@ -1,4 +1,7 @@
 import { UsageError } from './args';
+import { imageCommand, imageUsage } from './imageCommand';
+import { pipelineCommand, pipelineUsage } from './pipelineCommand';
+import { runsCommand, runsUsage } from './runsCommand';
 import { validateCommand, validateUsage } from './validateCommand';
 
 /**
@@ -9,6 +12,9 @@ type Handler = (argv: string[], out: (text: string) => void) => Promise<number>;
 
 const commands: Record<string, { usage: string; run: Handler }> = {
   validate: { usage: validateUsage, run: validateCommand },
+  pipeline: { usage: pipelineUsage, run: pipelineCommand },
+  runs: { usage: runsUsage, run: runsCommand },
+  image: { usage: imageUsage, run: imageCommand },
 };
 
 function usage(): string {
