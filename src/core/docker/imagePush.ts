@@ -57,15 +57,15 @@ export function classifyPushError(detail: string, registry: string, repository: 
       detail,
     );
   }
-  if (/name unknown|repository .* not found|does not exist|not found|404/.test(text) && !/tag does not exist/.test(text)) {
+  if (/tag does not exist|no such image|an image does not exist locally/.test(text)) {
+    return new PushError('no-image', `There is no local image ${repository}: build it first, or check the name and tag.`, detail);
+  }
+  if (/name unknown|repository .* not found|does not exist|not found|404/.test(text)) {
     return new PushError(
       'not-found',
       `The repository ${repository} was not found on ${registry}: create it there first (ECR and some registries do not create repositories on push).`,
       detail,
     );
-  }
-  if (/tag does not exist|no such image|an image does not exist locally/.test(text)) {
-    return new PushError('no-image', `There is no local image ${repository}: build it first, or check the name and tag.`, detail);
   }
   if (
     /connection refused|no such host|i\/o timeout|timeout|eof|connection reset|broken pipe|network is unreachable|dial tcp|server gave http response/.test(
