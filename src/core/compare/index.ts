@@ -1,0 +1,14 @@
+export { buildComparison, formatDelta, formatValue } from './comparison';
+export type {
+  Comparison,
+  ComparisonColumn,
+  ComparisonDelta,
+  ComparisonOptions,
+  ComparisonRow,
+  ComparisonRowKind,
+  ComparisonSort,
+  ComparisonValue,
+} from './comparison';
+export { inferMetricDirection, type MetricDirection } from './metricDirection';
+export { downsampleMinMax, smoothEma } from './seriesReduction';
+export { toCsv, toMarkdown } from './tableExport';

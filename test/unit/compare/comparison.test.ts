@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildComparison, formatDelta, inferMetricDirection, toCsv, toMarkdown } from '../../../src/core/compare';
+import type { Run } from '../../../src/core/runs/model';
+import { comparisonOptionsOf, defaultViewState, parseWebviewMessage, sanitizeViewState } from '../../../src/shared/compareProtocol';
+
+function run(id: string, params: Run['params'], metrics: Run['metrics'], tags: Run['tags'] = {}): Run {
+  return { id, source: 'mlflow', experiment: 'wine', name: `run ${id}`, status: 'finished', params, metrics, tags };
+}
+
+const runs = [
+  run('a', { lr: 0.1, depth: 4, model: 'rf' }, { val_loss: 0.5, accuracy: 0.8, epochs_done: 10 }, { team: 'x' }),
+  run('b', { lr: 0.01, depth: 4, model: 'rf' }, { val_loss: 0.4, accuracy: 0.9, epochs_done: 10 }, { team: 'x' }),
+  run('c', { lr: 0.001, depth: 4 }, { val_loss: 0.45, accuracy: 0.85, epochs_done: 12 }, { team: 'x' }),
+];
+
+test('the direction of a metric is inferred from its name', () => {
+  for (const name of ['loss', 'val_loss', 'test/rmse', 'MAE', 'train.error', 'valLoss'])
+    assert.equal(inferMetricDirection(name), 'min', name);
+  for (const name of ['accuracy', 'f1', 'f1_macro', 'roc_auc', 'r2', 'val/precision', 'recall', 'testAccuracy'])
+    assert.equal(inferMetricDirection(name), 'max', name);
+  for (const name of ['epochs_done', 'duration', 'lossless_ratio']) assert.equal(inferMetricDirection(name), undefined, name);
+});
+
+test('rows are params, then metrics, then tags, one value per run; a missing key is undefined', () => {
+  const c = buildComparison(runs);
+  assert.deepEqual(
+    c.rows.map((r) => `${r.kind}:${r.key}`),
+    ['param:depth', 'param:lr', 'param:model', 'metric:accuracy', 'metric:epochs_done', 'metric:val_loss', 'tag:team'],
+  );
+  assert.deepEqual(
+    c.runs.map((r) => r.id),
+    ['a', 'b', 'c'],
+  );
+  const model = c.rows.find((r) => r.key === 'model');
+  assert.deepEqual(model?.values, ['rf', 'rf', undefined]);
+  assert.equal(model?.changed, true, 'a run without the key differs');
+  assert.equal(c.rows.find((r) => r.key === 'depth')?.changed, false);
+});
+
+test('only changed drops rows where every run agrees', () => {
+  const c = buildComparison(runs, { onlyChanged: true });
+  assert.deepEqual(
+    c.rows.map((r) => r.key),
+    ['lr', 'model', 'accuracy', 'epochs_done', 'val_loss'],
+  );
+  assert.equal(c.totalRows, 7);
+});
+
+test('the best value of each metric is marked by its direction, and a user direction overrides the name', () => {
+  const c = buildComparison(runs);
+  const best = (key: string, cc = c): number[] | undefined => cc.rows.find((r) => r.key === key)?.best;
+  assert.deepEqual(best('val_loss'), [1]);
+  assert.deepEqual(best('accuracy'), [1]);
+  assert.deepEqual(best('epochs_done'), [], 'no direction, no best');
+  const overridden = buildComparison(runs, { directions: { epochs_done: 'max', accuracy: 'min' } });
+  assert.deepEqual(best('epochs_done', overridden), [2]);
+  assert.deepEqual(best('accuracy', overridden), [0]);
+  assert.equal(overridden.rows.find((r) => r.key === 'accuracy')?.directionSource, 'user');
+});
+
+test('ties mark every best run, and a metric equal everywhere marks none', () => {
+  const c = buildComparison([run('a', {}, { loss: 1, acc: 1 }), run('b', {}, { loss: 1, acc: 0.5 }), run('c', {}, { loss: 2, acc: 1 })]);
+  assert.deepEqual(c.rows.find((r) => r.key === 'loss')?.best, [0, 1]);
+  assert.deepEqual(c.rows.find((r) => r.key === 'acc')?.best, [0, 2]);
+  const same = buildComparison([run('a', {}, { loss: 1 }), run('b', {}, { loss: 1 })]);
+  assert.deepEqual(same.rows[0]?.best, []);
+});
+
+test('a pinned baseline comes first and the others carry absolute and percent deltas', () => {
+  const c = buildComparison(runs, { baselineRunId: 'b' });
+  assert.deepEqual(
+    c.runs.map((r) => r.id),
+    ['b', 'a', 'c'],
+  );
+  assert.equal(c.baselineIndex, 0);
+  const acc = c.rows.find((r) => r.key === 'accuracy');
+  const delta = acc?.deltas?.[1];
+  assert.ok(delta);
+  assert.ok(Math.abs(delta.absolute - -0.1) < 1e-12);
+  assert.ok(Math.abs((delta.percent ?? 0) - -11.111111) < 1e-4);
+  assert.equal(formatDelta(delta), '−0.1 (−11.1%)');
+  assert.equal(c.rows.find((r) => r.key === 'model')?.deltas, undefined, 'text has no delta');
+  const zero = buildComparison([run('a', {}, { m: 0 }), run('b', {}, { m: 2 })], { baselineRunId: 'a' });
+  assert.deepEqual(zero.rows[0]?.deltas?.[1], { absolute: 2, percent: null });
+  assert.equal(buildComparison(runs, { baselineRunId: 'nope' }).baselineIndex, undefined);
+});
+
+test('runs sort by a key, either way, with runs lacking it last', () => {
+  const byLoss = buildComparison(runs, { sort: { kind: 'metric', key: 'val_loss', descending: false } });
+  assert.deepEqual(
+    byLoss.runs.map((r) => r.id),
+    ['b', 'c', 'a'],
+  );
+  const byLossDesc = buildComparison(runs, { sort: { kind: 'metric', key: 'val_loss', descending: true } });
+  assert.deepEqual(
+    byLossDesc.runs.map((r) => r.id),
+    ['a', 'c', 'b'],
+  );
+  const byModel = buildComparison(runs, { sort: { kind: 'param', key: 'model', descending: true } });
+  assert.equal(byModel.runs.at(-1)?.id, 'c');
+  const baselineWins = buildComparison(runs, { sort: { kind: 'metric', key: 'val_loss', descending: false }, baselineRunId: 'a' });
+  assert.deepEqual(
+    baselineWins.runs.map((r) => r.id),
+    ['a', 'b', 'c'],
+  );
+});
+
+test('the filter keeps rows whose key (or kind:key) contains the text, ignoring case', () => {
+  assert.deepEqual(
+    buildComparison(runs, { filter: 'LOSS' }).rows.map((r) => r.key),
+    ['val_loss'],
+  );
+  assert.deepEqual(
+    buildComparison(runs, { filter: 'tag:' }).rows.map((r) => r.key),
+    ['team'],
+  );
+  assert.deepEqual(
+    buildComparison(runs, { kinds: ['param'] }).rows.map((r) => r.kind),
+    ['param', 'param', 'param'],
+  );
+});
+
+test('CSV quotes what needs quoting and keeps formulas from running in a spreadsheet', () => {
+  const tricky = [
+    run('a', { note: 'a,"b"\nc', cmd: '=HYPERLINK("x")' }, { loss: -1.5 }),
+    { ...run('b', { note: 'plain', cmd: '@SUM(1)' }, { loss: 2 }), name: '+evil' },
+  ];
+  const csv = toCsv(buildComparison(tricky));
+  assert.equal(
+    csv,
+    ["kind,key,run a,'+evil", 'param,cmd,"\'=HYPERLINK(""x"")",\'@SUM(1)', 'param,note,"a,""b""\nc",plain', 'metric,loss,-1.5,2', ''].join(
+      '\r\n',
+    ),
+  );
+});
+
+test('Markdown escapes table syntax and HTML, bolds the best value and shows baseline deltas', () => {
+  const md = toMarkdown(
+    buildComparison(
+      [{ ...run('a', { model: 'x|y' }, { loss: 0.5 }), name: '<img src=x onerror=alert(1)>' }, run('b', { model: 'z' }, { loss: 0.25 })],
+      { baselineRunId: 'a' },
+    ),
+  );
+  const lines = md.trim().split('\n');
+  assert.equal(lines[0], '| Key | &lt;img src=x onerror=alert(1)&gt; (baseline) | run b |');
+  assert.equal(lines[1], '| --- | ---: | ---: |');
+  assert.equal(lines[2], '| param: model | x\\|y | z |');
+  assert.equal(lines[3], '| metric: loss | 0.5 | **0.25** −0.25 (−50.0%) |');
+  assert.ok(!md.includes('<img'));
+});
+
+test('view state from a webview is sanitised, and only-changed defaults on above two runs', () => {
+  assert.equal(defaultViewState(2).onlyChanged, false);
+  assert.equal(defaultViewState(3).onlyChanged, true);
+  const vs = sanitizeViewState(
+    { onlyChanged: false, directions: { a: 'max', b: 'sideways' }, sort: { kind: 'evil', key: 'x' }, smoothing: 7 },
+    5,
+  );
+  assert.equal(vs.onlyChanged, false);
+  assert.deepEqual(vs.directions, { a: 'max' });
+  assert.equal(vs.sort, undefined);
+  assert.equal(vs.smoothing, 0);
+  assert.deepEqual(sanitizeViewState('garbage', 5), defaultViewState(5));
+  const opts = comparisonOptionsOf({ ...defaultViewState(3), baselineRunId: 'b', filter: 'loss' });
+  assert.deepEqual(buildComparison(runs, opts).runs[0]?.id, 'b');
+});
+
+test('messages from the webview of an unknown shape are refused', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
+  assert.equal(parseWebviewMessage({ type: 'requestHistory', runIds: 'a', metric: 'x' }), undefined);
+  assert.equal(parseWebviewMessage({ type: 'export', format: 'exe', action: 'save' }), undefined);
+  assert.equal(parseWebviewMessage({ type: 'exportImage', name: 'a', dataUrl: 'javascript:alert(1)' }), undefined);
+  assert.equal(parseWebviewMessage({ type: 'runCommand' }), undefined);
+  assert.equal(parseWebviewMessage(null), undefined);
+});
