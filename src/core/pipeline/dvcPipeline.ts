@@ -1,0 +1,528 @@
+import { dirname, join, normalize } from 'node:path';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { SOURCE, type Finding, type Range } from '../diagnostic';
+import type { FileAccess } from '../fileAccess';
+import { parseYaml, type ParsedYaml } from '../yaml/parseYaml';
+import {
+  interpolateString,
+  isCtxDict,
+  isMapOrSeq,
+  locateInScalar,
+  nodeToContext,
+  pythonStr,
+  scalarToContext,
+  toDvcString,
+  toPlain,
+  type CtxDict,
+  type CtxValue,
+} from './interpolation';
+import type { DvcPipeline, PipelineStage, SourceSpan, StageParam, StagePath } from './model';
+
+export interface DvcPipelineParse {
+  pipeline: DvcPipeline;
+  /** What could not be resolved (unresolved `${}`, foreach over a scalar, missing cmd, bad vars). */
+  problems: Finding[];
+  /** The global interpolation context (params.yaml of the folder plus top-level `vars`). */
+  context: Record<string, unknown>;
+  /** Syntax findings of the dvc.yaml itself. */
+  yamlFindings: Finding[];
+}
+
+export const DEFAULT_PARAMS_FILE = 'params.yaml';
+
+/**
+ * Parses a dvc.yaml the way DVC does: loads params.yaml beside it and the `vars` into the
+ * interpolation context, expands foreach/matrix into DVC's generated stage names, resolves `${}`
+ * in every value, and keeps where each stage, dep, out and param was written. Never throws: what
+ * DVC would refuse becomes a problem and the rest of the pipeline is still returned.
+ */
+export async function parseDvcPipeline(file: string, text: string, files: FileAccess): Promise<DvcPipelineParse> {
+  const parsed = parseYaml(file, text);
+  const parser = new PipelineParser(parsed, files);
+  const stages = await parser.parse();
+  return {
+    pipeline: { file, stages },
+    problems: parser.problems,
+    context: toPlain(parser.globalContext) as Record<string, unknown>,
+    yamlFindings: parsed.findings,
+  };
+}
+
+/** Reads and parses a dvc.yaml from a FileAccess; undefined when it cannot be read. */
+export async function readDvcPipeline(file: string, files: FileAccess): Promise<DvcPipelineParse | undefined> {
+  const text = await files.readText(file);
+  if (text === undefined) return undefined;
+  return parseDvcPipeline(file, text, files);
+}
+
+const MISSING = Symbol('missing');
+
+class PipelineParser {
+  readonly problems: Finding[] = [];
+  globalContext: CtxDict = {};
+  private readonly dir: string;
+  private readonly seenProblems = new Set<string>();
+  /** Files loaded fully (`undefined`) or partly (their keys), as DVC tracks them to refuse reloads. */
+  private globalImports = new Map<string, string[] | undefined>();
+
+  constructor(
+    private readonly yaml: ParsedYaml,
+    private readonly files: FileAccess,
+  ) {
+    this.dir = dirname(yaml.file);
+  }
+
+  private get doc(): Document.Parsed {
+    return this.yaml.doc;
+  }
+
+  async parse(): Promise<PipelineStage[]> {
+    const root = this.deref(this.doc.contents);
+    if (!isMap(root)) return [];
+    const varsNode = this.pairOf(root, 'vars');
+    const context: CtxDict = {};
+    await this.loadParamsFileInto(context, this.globalImports, DEFAULT_PARAMS_FILE, this.dir, undefined, true);
+    if (varsNode) await this.loadVars(context, this.globalImports, varsNode.value, this.dir);
+    this.globalContext = context;
+    const stagesPair = this.pairOf(root, 'stages');
+    const stagesNode = stagesPair ? this.deref(stagesPair.value) : undefined;
+    const stages: PipelineStage[] = [];
+    if (!isMap(stagesNode)) return stages;
+    for (const pair of stagesNode.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const name = String(pair.key.value);
+      const keyNode = pair.key as Node;
+      const definition = this.deref(pair.value);
+      if (!isMap(definition)) {
+        this.problem(keyNode, 'dvc-stage-type', `Stage '${name}' must be a mapping with at least a cmd.`);
+        continue;
+      }
+      if (this.pairOf(definition, 'matrix')) stages.push(...(await this.expandMatrix(name, keyNode, definition)));
+      else if (this.pairOf(definition, 'foreach')) stages.push(...(await this.expandForeach(name, keyNode, definition)));
+      else {
+        const stage = await this.buildStage(name, keyNode, definition, context);
+        if (stage) stages.push(stage);
+      }
+    }
+    return stages;
+  }
+
+  private async expandForeach(name: string, keyNode: Node, definition: YAMLMap): Promise<PipelineStage[]> {
+    const foreachPair = this.pairOf(definition, 'foreach');
+    const doPair = this.pairOf(definition, 'do');
+    const foreachNode = foreachPair?.value as Node | undefined;
+    const iterable = this.resolveIterable(foreachNode, 'foreach');
+    if (iterable === MISSING) return [];
+    if (!isMapOrSeq(iterable.value)) {
+      this.problem(
+        foreachNode ?? keyNode,
+        'dvc-foreach-type',
+        `foreach of stage '${name}' must be a list or a dictionary, not ${typeName(iterable.value)}.`,
+      );
+      return [];
+    }
+    const template = doPair ? this.deref(doPair.value) : undefined;
+    if (!isMap(template)) {
+      this.problem(keyNode, 'dvc-missing-do', `Stage '${name}' has foreach but no 'do' mapping with the stage to generate.`);
+      return [];
+    }
+    const entries: [string, CtxValue][] = [];
+    const value = iterable.value;
+    if (isCtxDict(value)) {
+      for (const [key, item] of Object.entries(value)) entries.push([key, item]);
+    } else if (Array.isArray(value)) {
+      if (value.some(isMapOrSeq)) value.forEach((item, index) => entries.push([String(index), item]));
+      else for (const item of value) entries.push([iterable.fromContext ? pythonStr(item) : toDvcString(item), item]);
+    }
+    const stages: PipelineStage[] = [];
+    const seen = new Set<string>();
+    for (const [key, item] of entries) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const context: CtxDict = { ...this.globalContext, item };
+      if (isCtxDict(value)) context.key = key;
+      const stage = await this.buildStage(`${name}@${key}`, keyNode, template, context, name);
+      if (stage) stages.push(stage);
+    }
+    return stages;
+  }
+
+  private async expandMatrix(name: string, keyNode: Node, definition: YAMLMap): Promise<PipelineStage[]> {
+    const matrixNode = this.deref(this.pairOf(definition, 'matrix')?.value);
+    if (!isMap(matrixNode)) {
+      this.problem(matrixNode ?? keyNode, 'dvc-foreach-type', `matrix of stage '${name}' must be a dictionary of lists.`);
+      return [];
+    }
+    const axes: { name: string; values: CtxValue[]; fromContext: boolean }[] = [];
+    for (const pair of matrixNode.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const axis = String(pair.key.value);
+      const resolved = this.resolveIterable(pair.value as Node | undefined, 'matrix');
+      if (resolved === MISSING) return [];
+      if (!Array.isArray(resolved.value)) {
+        this.problem(
+          (pair.value as Node | undefined) ?? (pair.key as Node),
+          'dvc-foreach-type',
+          `matrix entry '${axis}' of stage '${name}' must be a list, not ${typeName(resolved.value)}.`,
+        );
+        return [];
+      }
+      axes.push({ name: axis, values: resolved.value, fromContext: resolved.fromContext });
+    }
+    const stages: PipelineStage[] = [];
+    const seen = new Set<string>();
+    const combine = async (index: number, fragments: string[], item: CtxDict): Promise<void> => {
+      if (index === axes.length) {
+        const key = fragments.join('-');
+        if (seen.has(key)) return;
+        seen.add(key);
+        const context: CtxDict = { ...this.globalContext, item: { ...item }, key };
+        const stage = await this.buildStage(`${name}@${key}`, keyNode, definition, context, name, new Set(['matrix']));
+        if (stage) stages.push(stage);
+        return;
+      }
+      const axis = axes[index];
+      if (!axis) return;
+      for (let i = 0; i < axis.values.length; i++) {
+        const value = axis.values[i] ?? null;
+        const fragment = isMapOrSeq(value) ? `${axis.name}${i}` : axis.fromContext ? pythonStr(value) : toDvcString(value);
+        await combine(index + 1, [...fragments, fragment], { ...item, [axis.name]: value });
+      }
+    };
+    if (axes.length > 0) await combine(0, [], {});
+    return stages;
+  }
+
+  /** foreach/matrix data: a literal list/dict (itself interpolated) or one `${ref}`. */
+  private resolveIterable(node: Node | undefined, key: string): { value: CtxValue; fromContext: boolean } | typeof MISSING {
+    const target = this.deref(node);
+    if (isScalar(target) && typeof target.value === 'string') {
+      const before = this.problems.length;
+      const result = this.resolveScalar(target, this.globalContext, key);
+      if (this.problems.length > before) return MISSING;
+      const exact = /^\$\{[^}]*\}$/.test(target.value);
+      return { value: result, fromContext: exact };
+    }
+    return { value: this.resolveValue(target, this.globalContext, key), fromContext: false };
+  }
+
+  private async buildStage(
+    name: string,
+    keyNode: Node,
+    definition: YAMLMap,
+    baseContext: CtxDict,
+    template?: string,
+    skipKeys: Set<string> = new Set(),
+  ): Promise<PipelineStage | undefined> {
+    const span = this.span(keyNode);
+    let context = baseContext;
+    const wdirPair = this.pairOf(definition, 'wdir');
+    let wdirRel = '.';
+    if (wdirPair) {
+      const resolved = this.resolveValue(wdirPair.value as Node, context, 'wdir');
+      if (typeof resolved === 'string' && resolved.length > 0) wdirRel = resolved;
+    }
+    const wdir = normalize(join(this.dir, wdirRel));
+    const varsPair = this.pairOf(definition, 'vars');
+    if (varsPair) {
+      context = cloneContext(context);
+      await this.loadVars(context, new Map(this.globalImports), varsPair.value, wdir);
+    }
+    const stage: PipelineStage = {
+      name,
+      ...(template !== undefined ? { template } : {}),
+      cmd: [],
+      wdir,
+      deps: [],
+      outs: [],
+      metrics: [],
+      plots: [],
+      params: [],
+      frozen: false,
+      alwaysChanged: false,
+      span,
+    };
+    let hasCmd = false;
+    for (const pair of definition.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const key = String(pair.key.value);
+      if (skipKeys.has(key)) continue;
+      const valueNode = this.deref(pair.value);
+      switch (key) {
+        case 'cmd': {
+          hasCmd = true;
+          if (isSeq(valueNode)) {
+            stage.cmd = valueNode.items.map((item) => toDvcString(this.resolveValue(item, context, 'cmd')));
+          } else if (valueNode) {
+            stage.cmd = [toDvcString(this.resolveValue(valueNode, context, 'cmd'))];
+          }
+          break;
+        }
+        case 'deps':
+          stage.deps = this.paths(valueNode, context, key);
+          break;
+        case 'outs':
+        case 'metrics':
+        case 'plots':
+          stage[key] = this.paths(valueNode, context, key);
+          break;
+        case 'params':
+          stage.params = this.params(valueNode, context);
+          break;
+        case 'frozen':
+          stage.frozen = this.resolveValue(valueNode, context, key) === true;
+          break;
+        case 'always_changed':
+          stage.alwaysChanged = this.resolveValue(valueNode, context, key) === true;
+          break;
+        case 'desc': {
+          const desc = this.resolveValue(valueNode, context, key);
+          if (typeof desc === 'string') stage.desc = desc;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    if (!hasCmd)
+      this.problem(keyNode, 'dvc-missing-cmd', `Stage '${template ?? name}' has no cmd: add the command that produces its outs.`);
+    return stage;
+  }
+
+  private paths(node: Node | undefined, context: CtxDict, key: string): StagePath[] {
+    const result: StagePath[] = [];
+    if (!isSeq(node)) {
+      // DVC also accepts a single string here.
+      if (isScalar(node) && typeof node.value === 'string') {
+        result.push({ path: toDvcString(this.resolveValue(node, context, key)), span: this.span(node) });
+      }
+      return result;
+    }
+    for (const raw of node.items) {
+      const item = this.deref(raw);
+      if (isScalar(item)) {
+        result.push({ path: toDvcString(this.resolveValue(item, context, key)), span: this.span(item) });
+      } else if (isMap(item)) {
+        const pair = item.items[0];
+        if (!pair || !isScalar(pair.key)) continue;
+        const path = toDvcString(this.resolveScalar(pair.key, context, key));
+        const flagsValue = this.resolveValue(pair.value as Node | undefined, context, key);
+        const flags = isCtxDict(flagsValue) ? (toPlain(flagsValue) as Record<string, unknown>) : undefined;
+        result.push({ path, span: this.span(pair.key as Node), ...(flags ? { flags } : {}) });
+      }
+    }
+    return result;
+  }
+
+  private params(node: Node | undefined, context: CtxDict): StageParam[] {
+    const result: StageParam[] = [];
+    if (!isSeq(node)) return result;
+    for (const raw of node.items) {
+      const item = this.deref(raw);
+      if (isScalar(item)) {
+        result.push({ file: DEFAULT_PARAMS_FILE, key: toDvcString(this.resolveValue(item, context, 'params')), span: this.span(item) });
+      } else if (isMap(item)) {
+        for (const pair of item.items) {
+          if (!isScalar(pair.key)) continue;
+          const fileName = toDvcString(this.resolveScalar(pair.key, context, 'params'));
+          const keys = this.deref(pair.value as Node | undefined);
+          if (isSeq(keys) && keys.items.length > 0) {
+            for (const keyRaw of keys.items) {
+              const keyNode = this.deref(keyRaw);
+              if (!keyNode) continue;
+              result.push({ file: fileName, key: toDvcString(this.resolveValue(keyNode, context, 'params')), span: this.span(keyNode) });
+            }
+          } else {
+            result.push({ file: fileName, span: this.span(pair.key as Node) });
+          }
+        }
+      }
+    }
+    // A file tracked whole makes its listed keys redundant, as in DVC.
+    const whole = new Set(result.filter((p) => p.key === undefined).map((p) => p.file));
+    return result.filter((p) => p.key === undefined || !whole.has(p.file));
+  }
+
+  private resolveValue(node: unknown, context: CtxDict, key: string): CtxValue {
+    const target = this.deref(node);
+    if (target === undefined) return null;
+    if (isScalar(target)) return this.resolveScalar(target, context, key);
+    if (isMap(target)) {
+      const out: CtxDict = {};
+      for (const pair of target.items) {
+        if (!isPair(pair)) continue;
+        const k = isScalar(pair.key) ? this.resolveScalar(pair.key, context, key) : null;
+        out[toDvcString(k)] = this.resolveValue(pair.value, context, key);
+      }
+      return out;
+    }
+    if (isSeq(target)) return target.items.map((item) => this.resolveValue(item, context, key));
+    return null;
+  }
+
+  private resolveScalar(node: Node & { value: unknown }, context: CtxDict, key: string): CtxValue {
+    if (typeof node.value !== 'string') return scalarToContext(node as { value: unknown });
+    const result = interpolateString(node.value, context, key);
+    for (const problem of result.problems) {
+      const [start, end] = locateInScalar(this.yaml.text, node, problem.match);
+      const code =
+        problem.kind === 'unresolved'
+          ? 'dvc-unresolved-interpolation'
+          : problem.kind === 'type'
+            ? 'dvc-interpolation-type'
+            : 'dvc-interpolation-syntax';
+      this.problemAt(start, end, code, problem.message, { expression: problem.match.expression });
+    }
+    return result.value;
+  }
+
+  private async loadVars(context: CtxDict, imports: Map<string, string[] | undefined>, node: unknown, wdir: string): Promise<void> {
+    const list = this.deref(node);
+    if (!isSeq(list)) {
+      if (list)
+        this.problem(list, 'dvc-vars-type', "vars must be a list of file names ('file.yaml', 'file.yaml:key1,key2') or dictionaries.");
+      return;
+    }
+    for (const raw of list.items) {
+      const item = this.deref(raw);
+      if (isScalar(item) && typeof item.value === 'string') {
+        const [path = '', keysText] = splitOnce(item.value, ':');
+        const keys = keysText === undefined ? undefined : keysText.split(',').filter((k) => k.length > 0);
+        await this.loadParamsFileInto(context, imports, path, wdir, keys && keys.length > 0 ? keys : undefined, false, item);
+      } else if (isMap(item)) {
+        const inline = nodeToContext(item, this.doc);
+        if (isCtxDict(inline)) this.merge(context, inline, item);
+      } else if (item) {
+        this.problem(item, 'dvc-vars-type', 'Each vars entry must be a file name or a dictionary.');
+      }
+    }
+  }
+
+  private async loadParamsFileInto(
+    context: CtxDict,
+    imports: Map<string, string[] | undefined>,
+    relPath: string,
+    wdir: string,
+    keys: string[] | undefined,
+    optional: boolean,
+    node?: Node,
+  ): Promise<void> {
+    const path = normalize(join(wdir, relPath));
+    if (imports.has(path)) {
+      const previous = imports.get(path);
+      // Loading a whole file twice is allowed; anything else is DVC's "already loaded" error.
+      if (previous === undefined && keys === undefined) return;
+      if (node)
+        this.problem(
+          node,
+          'dvc-vars-reload',
+          `'${relPath}' is already loaded${previous === undefined ? '' : ' in part'}; load each file (or key) once.`,
+        );
+      return;
+    }
+    const text = await this.files.readText(path);
+    if (text === undefined) {
+      if (!optional && node)
+        this.problem(node, 'dvc-vars-missing-file', `The vars file '${relPath}' does not exist: create it or fix the path.`);
+      return;
+    }
+    const doc = parseDocument(text, { uniqueKeys: false });
+    if (doc.errors.length > 0) {
+      if (node) this.problem(node, 'dvc-vars-bad-file', `The vars file '${relPath}' is not valid YAML or JSON.`);
+      return;
+    }
+    const data = nodeToContext(doc.contents, doc);
+    if (!isCtxDict(data)) {
+      if (node) this.problem(node, 'dvc-vars-bad-file', `The vars file '${relPath}' must hold a dictionary.`);
+      return;
+    }
+    let selected: CtxDict = data;
+    if (keys) {
+      selected = {};
+      for (const key of keys) {
+        if (!Object.prototype.hasOwnProperty.call(data, key)) {
+          if (node) this.problem(node, 'dvc-vars-missing-key', `'${key}' is not a top-level key of '${relPath}'.`);
+          return;
+        }
+        selected[key] = data[key] ?? null;
+      }
+    }
+    imports.set(path, keys);
+    this.merge(context, selected, node);
+  }
+
+  private merge(into: CtxDict, update: CtxDict, node: Node | undefined, path: string[] = []): void {
+    for (const [key, value] of Object.entries(update)) {
+      const existing = into[key];
+      if (isCtxDict(existing) && isCtxDict(value)) {
+        const copy = { ...existing };
+        into[key] = copy;
+        this.merge(copy, value, node, [...path, key]);
+      } else if (Object.prototype.hasOwnProperty.call(into, key)) {
+        if (node)
+          this.problem(
+            node,
+            'dvc-vars-conflict',
+            `'${[...path, key].join('.')}' is already defined by params.yaml or another vars entry; DVC refuses to redefine it.`,
+          );
+      } else {
+        into[key] = value;
+      }
+    }
+  }
+
+  private pairOf(map: YAMLMap, key: string): Pair<Node, Node> | undefined {
+    return map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair<Node, Node> | undefined;
+  }
+
+  private deref(node: unknown): Node | undefined {
+    let current = node;
+    for (let i = 0; i < 50 && isAlias(current); i++) current = current.resolve(this.doc);
+    return (current ?? undefined) as Node | undefined;
+  }
+
+  private span(node: Node): SourceSpan {
+    return { file: this.yaml.file, range: this.range(node) };
+  }
+
+  private range(node: Node): Range {
+    const [start, end] = node.range ?? [0, 0];
+    return this.yaml.lines.range(start, end);
+  }
+
+  private problem(node: Node, code: string, message: string): void {
+    const [start, end] = node.range ?? [0, 0];
+    this.problemAt(start, end, code, message);
+  }
+
+  private problemAt(start: number, end: number, code: string, message: string, data?: Record<string, unknown>): void {
+    const id = `${start}:${end}:${code}:${message}`;
+    if (this.seenProblems.has(id)) return;
+    this.seenProblems.add(id);
+    this.problems.push({
+      file: this.yaml.file,
+      range: this.yaml.lines.range(start, Math.max(end, start + 1)),
+      severity: 'error',
+      code,
+      message,
+      source: SOURCE,
+      ...(data ? { data } : {}),
+    });
+  }
+}
+
+function cloneContext(context: CtxDict): CtxDict {
+  return { ...context };
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+function typeName(value: CtxValue): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the string '${value}'`;
+  if (typeof value === 'number' || typeof value === 'object') return `the number ${toDvcString(value)}`;
+  return `the boolean ${toDvcString(value)}`;
+}
