@@ -1,0 +1,290 @@
+import { SqliteFormatError, type SqlitePager } from './sqlitePager';
+
+/** A SQLite value as stored: integers beyond 2^53 stay exact as bigint. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+const TABLE_INTERIOR = 0x05;
+const TABLE_LEAF = 0x0d;
+const INDEX_INTERIOR = 0x02;
+const INDEX_LEAF = 0x0a;
+
+/** Reads a SQLite varint (1–9 bytes, big-endian 7-bit groups, the 9th byte whole). */
+export function readVarint(buf: Buffer, offset: number): [value: number, length: number] {
+  let value = 0;
+  for (let i = 0; i < 8; i++) {
+    const byte = buf[offset + i];
+    if (byte === undefined) throw new RangeError('varint runs past the end of the page');
+    value = value * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) return [value, i + 1];
+  }
+  const last = buf[offset + 8];
+  if (last === undefined) throw new RangeError('varint runs past the end of the page');
+  return [value * 256 + last, 9];
+}
+
+/** Decodes a record (header of serial types, then bodies) into its column values. */
+export function decodeRecord(payload: Buffer, textEncoding: number): SqlValue[] {
+  const [headerSize, first] = readVarint(payload, 0);
+  const types: number[] = [];
+  for (let at = first; at < headerSize;) {
+    const [type, length] = readVarint(payload, at);
+    types.push(type);
+    at += length;
+  }
+  const values: SqlValue[] = [];
+  let at = headerSize;
+  for (const type of types) {
+    switch (type) {
+      case 0:
+        values.push(null);
+        break;
+      case 1:
+        values.push(payload.readInt8(at));
+        at += 1;
+        break;
+      case 2:
+        values.push(payload.readInt16BE(at));
+        at += 2;
+        break;
+      case 3:
+        values.push(payload.readIntBE(at, 3));
+        at += 3;
+        break;
+      case 4:
+        values.push(payload.readInt32BE(at));
+        at += 4;
+        break;
+      case 5:
+        values.push(payload.readIntBE(at, 6));
+        at += 6;
+        break;
+      case 6: {
+        const big = payload.readBigInt64BE(at);
+        values.push(big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big);
+        at += 8;
+        break;
+      }
+      case 7:
+        values.push(payload.readDoubleBE(at));
+        at += 8;
+        break;
+      case 8:
+        values.push(0);
+        break;
+      case 9:
+        values.push(1);
+        break;
+      case 10:
+      case 11:
+        throw new RangeError(`reserved serial type ${type}`);
+      default: {
+        const length = type % 2 === 0 ? (type - 12) / 2 : (type - 13) / 2;
+        if (at + length > payload.length) throw new RangeError('a value runs past the end of its record');
+        if (type % 2 === 0) values.push(new Uint8Array(payload.subarray(at, at + length)));
+        else values.push(decodeText(payload.subarray(at, at + length), textEncoding));
+        at += length;
+      }
+    }
+  }
+  return values;
+}
+
+function decodeText(bytes: Buffer, encoding: number): string {
+  if (encoding === 1) return bytes.toString('utf8');
+  if (encoding === 2) return bytes.toString('utf16le');
+  const swapped = Buffer.from(bytes);
+  swapped.swap16();
+  return swapped.toString('utf16le');
+}
+
+/** SQLite's ordering of values with the BINARY collation: NULL < numbers < text < blob. */
+export function compareValues(a: SqlValue, b: SqlValue): number {
+  const rank = (v: SqlValue): number =>
+    v === null ? 0 : typeof v === 'number' || typeof v === 'bigint' ? 1 : typeof v === 'string' ? 2 : 3;
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 0) return 0;
+  if (ra === 1) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  if (ra === 2) return Buffer.compare(Buffer.from(a as string, 'utf8'), Buffer.from(b as string, 'utf8'));
+  return Buffer.compare(a as Uint8Array, b as Uint8Array);
+}
+
+/** Walks table and index b-trees of one database, loading each page only when it is needed. */
+export class BtreeReader {
+  constructor(private readonly pager: SqlitePager) {}
+
+  /** Visits every row of a table b-tree in rowid order. `visit` returning false stops the walk. */
+  async scanTable(root: number, visit: (rowid: number, values: SqlValue[]) => boolean | void): Promise<void> {
+    await this.walkTable(root, visit, new Set());
+  }
+
+  /** The row with this rowid, or undefined. */
+  async findRow(root: number, rowid: number): Promise<SqlValue[] | undefined> {
+    let pageNumber = root;
+    for (let depth = 0; depth < 64; depth++) {
+      const page = await this.pager.page(pageNumber);
+      const header = pageNumber === 1 ? 100 : 0;
+      const type = page[header];
+      const cells = this.cellOffsets(page, header, pageNumber);
+      if (type === TABLE_LEAF) {
+        let low = 0;
+        let high = cells.length - 1;
+        while (low <= high) {
+          const mid = (low + high) >> 1;
+          const at = cells[mid] ?? 0;
+          const [, sizeLength] = readVarint(page, at);
+          const [key] = readVarint(page, at + sizeLength);
+          if (key === rowid) return (await this.tableLeafCell(page, at, pageNumber))[1];
+          if (key < rowid) low = mid + 1;
+          else high = mid - 1;
+        }
+        return undefined;
+      }
+      if (type !== TABLE_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside a table b-tree`);
+      let next = page.readUInt32BE(header + 8);
+      let low = 0;
+      let high = cells.length - 1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        const at = cells[mid] ?? 0;
+        const [key] = readVarint(page, at + 4);
+        if (key >= rowid) {
+          next = page.readUInt32BE(at);
+          high = mid - 1;
+        } else {
+          low = mid + 1;
+        }
+      }
+      pageNumber = next;
+    }
+    throw this.corrupt(pageNumber, 'is part of a b-tree deeper than 64 levels');
+  }
+
+  /**
+   * Visits, in index order, every entry of an index b-tree whose leading columns equal `prefix`
+   * (the entry's last column is the table rowid). Only the pages that can hold such entries are read.
+   */
+  async seekIndex(root: number, prefix: SqlValue[], visit: (entry: SqlValue[]) => void): Promise<void> {
+    const comparePrefix = (entry: SqlValue[]): number => {
+      for (let i = 0; i < prefix.length; i++) {
+        const c = compareValues(entry[i] ?? null, prefix[i] ?? null);
+        if (c !== 0) return c;
+      }
+      return 0;
+    };
+    // Returns false once an entry beyond the prefix was seen, so the caller stops.
+    const walk = async (pageNumber: number, depth: number): Promise<boolean> => {
+      if (depth > 64) throw this.corrupt(pageNumber, 'is part of a b-tree deeper than 64 levels');
+      const page = await this.pager.page(pageNumber);
+      const header = pageNumber === 1 ? 100 : 0;
+      const type = page[header];
+      if (type !== INDEX_LEAF && type !== INDEX_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside an index b-tree`);
+      const interior = type === INDEX_INTERIOR;
+      for (const at of this.cellOffsets(page, header, pageNumber)) {
+        const entry = await this.indexCell(page, at, interior, pageNumber);
+        const c = comparePrefix(entry);
+        if (interior && c >= 0 && !(await walk(page.readUInt32BE(at), depth + 1))) return false;
+        if (c === 0) visit(entry);
+        if (c > 0) return false;
+      }
+      return interior ? walk(page.readUInt32BE(header + 8), depth + 1) : true;
+    };
+    await walk(root, 0);
+  }
+
+  private async walkTable(
+    pageNumber: number,
+    visit: (rowid: number, values: SqlValue[]) => boolean | void,
+    seen: Set<number>,
+  ): Promise<boolean> {
+    if (seen.has(pageNumber)) throw this.corrupt(pageNumber, 'appears twice in one b-tree');
+    seen.add(pageNumber);
+    const page = await this.pager.page(pageNumber);
+    const header = pageNumber === 1 ? 100 : 0;
+    const type = page[header];
+    const cells = this.cellOffsets(page, header, pageNumber);
+    if (type === TABLE_LEAF) {
+      for (const at of cells) {
+        const [rowid, values] = await this.tableLeafCell(page, at, pageNumber);
+        if (visit(rowid, values) === false) return false;
+      }
+      return true;
+    }
+    if (type !== TABLE_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside a table b-tree`);
+    const children = cells.map((at) => page.readUInt32BE(at));
+    children.push(page.readUInt32BE(header + 8));
+    for (const child of children) if (!(await this.walkTable(child, visit, seen))) return false;
+    return true;
+  }
+
+  private cellOffsets(page: Buffer, header: number, pageNumber: number): number[] {
+    const type = page[header];
+    const count = page.readUInt16BE(header + 3);
+    const start = header + (type === TABLE_INTERIOR || type === INDEX_INTERIOR ? 12 : 8);
+    if (start + count * 2 > page.length) throw this.corrupt(pageNumber, 'has more cells than fit in it');
+    const offsets: number[] = new Array<number>(count);
+    for (let i = 0; i < count; i++) {
+      const at = page.readUInt16BE(start + i * 2);
+      if (at >= page.length) throw this.corrupt(pageNumber, 'points to a cell outside the page');
+      offsets[i] = at;
+    }
+    return offsets;
+  }
+
+  private async tableLeafCell(page: Buffer, at: number, pageNumber: number): Promise<[number, SqlValue[]]> {
+    try {
+      const [size, sizeLength] = readVarint(page, at);
+      const [rowid, rowidLength] = readVarint(page, at + sizeLength);
+      const usable = this.pager.usableSize;
+      const payload = await this.payload(page, at + sizeLength + rowidLength, size, usable - 35, pageNumber);
+      return [rowid, decodeRecord(payload, this.pager.header.textEncoding)];
+    } catch (error) {
+      if (error instanceof SqliteFormatError) throw error;
+      throw this.corrupt(pageNumber, `has an unreadable row (${(error as Error).message})`);
+    }
+  }
+
+  private async indexCell(page: Buffer, at: number, interior: boolean, pageNumber: number): Promise<SqlValue[]> {
+    try {
+      const start = interior ? at + 4 : at;
+      const [size, sizeLength] = readVarint(page, start);
+      const usable = this.pager.usableSize;
+      const payload = await this.payload(page, start + sizeLength, size, Math.floor(((usable - 12) * 64) / 255) - 23, pageNumber);
+      return decodeRecord(payload, this.pager.header.textEncoding);
+    } catch (error) {
+      if (error instanceof SqliteFormatError) throw error;
+      throw this.corrupt(pageNumber, `has an unreadable index entry (${(error as Error).message})`);
+    }
+  }
+
+  /** A cell's payload: what is on the page, followed by its chain of overflow pages. */
+  private async payload(page: Buffer, at: number, size: number, maxLocal: number, pageNumber: number): Promise<Buffer> {
+    if (size <= maxLocal) {
+      if (at + size > page.length) throw this.corrupt(pageNumber, 'has a cell that runs past its end');
+      return page.subarray(at, at + size);
+    }
+    const usable = this.pager.usableSize;
+    const minLocal = Math.floor(((usable - 12) * 32) / 255) - 23;
+    const k = minLocal + ((size - minLocal) % (usable - 4));
+    const local = k <= maxLocal ? k : minLocal;
+    const out = Buffer.alloc(size);
+    page.copy(out, 0, at, at + local);
+    let filled = local;
+    let next = page.readUInt32BE(at + local);
+    let hops = 0;
+    while (filled < size) {
+      if (next === 0 || hops++ > this.pager.pages) throw this.corrupt(pageNumber, 'has a broken overflow chain');
+      const overflow = await this.pager.page(next);
+      const take = Math.min(size - filled, usable - 4);
+      overflow.copy(out, filled, 4, 4 + take);
+      filled += take;
+      next = overflow.readUInt32BE(0);
+    }
+    return out;
+  }
+
+  private corrupt(pageNumber: number, detail: string): SqliteFormatError {
+    return new SqliteFormatError(this.pager.path, `page ${pageNumber} ${detail}`);
+  }
+}
