@@ -1,0 +1,254 @@
+import { join, normalize, sep } from 'node:path';
+import type { DvcPipeline, PipelineStage, StagePath } from './model';
+
+/** A stage in the graph is identified by its dvc.yaml and its DVC name. */
+export interface StageNode {
+  /** `dvc.yaml path` + `:` + stage name; unique across pipelines. */
+  id: string;
+  file: string;
+  stage: PipelineStage;
+}
+
+export interface StageEdge {
+  /** The stage that produces the path. */
+  from: string;
+  /** The stage that depends on it. */
+  to: string;
+  /** The dep path (absolute) that links them. */
+  path: string;
+}
+
+export interface OutConflict {
+  kind: 'duplicate' | 'overlap';
+  /** Absolute paths involved (equal for duplicates; the outer folder first for overlaps). */
+  paths: [string, string];
+  stages: [string, string];
+  outs: [StagePath, StagePath];
+}
+
+export interface StageGraph {
+  nodes: Map<string, StageNode>;
+  edges: StageEdge[];
+  /** Producers of each stage's deps (ids). */
+  upstream: Map<string, Set<string>>;
+  downstream: Map<string, Set<string>>;
+  conflicts: OutConflict[];
+}
+
+export function stageId(file: string, name: string): string {
+  return `${file}:${name}`;
+}
+
+/** Absolute path of a dep or out written in a stage (relative to its wdir). */
+export function stagePathOf(stage: PipelineStage, path: string): string {
+  return normalize(join(stage.wdir, path));
+}
+
+function isInside(child: string, parent: string): boolean {
+  return child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+}
+
+/** Every artifact a stage writes: outs, metrics and plots. */
+export function producedPaths(stage: PipelineStage): StagePath[] {
+  return [...stage.outs, ...stage.metrics, ...stage.plots];
+}
+
+/**
+ * Builds the DAG DVC builds: a stage depends on the stage whose out is its dep, or whose out
+ * folder contains its dep (or whose out lies inside the folder it depends on).
+ */
+export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
+  const nodes = new Map<string, StageNode>();
+  const outs: { id: string; path: string; out: StagePath }[] = [];
+  for (const pipeline of pipelines) {
+    for (const stage of pipeline.stages) {
+      const id = stageId(pipeline.file, stage.name);
+      nodes.set(id, { id, file: pipeline.file, stage });
+      for (const out of producedPaths(stage)) outs.push({ id, path: stagePathOf(stage, out.path), out });
+    }
+  }
+  const byPath = new Map<string, { id: string; path: string; out: StagePath }[]>();
+  for (const entry of outs) byPath.set(entry.path, [...(byPath.get(entry.path) ?? []), entry]);
+
+  const conflicts: OutConflict[] = [];
+  for (const entries of byPath.values()) {
+    for (let i = 1; i < entries.length; i++) {
+      const a = entries[0];
+      const b = entries[i];
+      if (a && b) conflicts.push({ kind: 'duplicate', paths: [a.path, b.path], stages: [a.id, b.id], outs: [a.out, b.out] });
+    }
+  }
+  const sorted = [...outs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (let i = 0; i < sorted.length; i++) {
+    const outer = sorted[i];
+    if (!outer) continue;
+    for (let j = i + 1; j < sorted.length; j++) {
+      const inner = sorted[j];
+      if (!inner || !inner.path.startsWith(outer.path)) break;
+      if (isInside(inner.path, outer.path)) {
+        conflicts.push({ kind: 'overlap', paths: [outer.path, inner.path], stages: [outer.id, inner.id], outs: [outer.out, inner.out] });
+      }
+    }
+  }
+
+  const edges: StageEdge[] = [];
+  const upstream = new Map<string, Set<string>>();
+  const downstream = new Map<string, Set<string>>();
+  for (const id of nodes.keys()) {
+    upstream.set(id, new Set());
+    downstream.set(id, new Set());
+  }
+  for (const node of nodes.values()) {
+    for (const dep of node.stage.deps) {
+      const path = stagePathOf(node.stage, dep.path);
+      const producers = new Set<string>();
+      for (const entry of byPath.get(path) ?? []) producers.add(entry.id);
+      // A dep inside an out folder, or a dep folder holding an out.
+      let parent = path;
+      for (let k = 0; k < 64; k++) {
+        const cut = parent.lastIndexOf(sep);
+        if (cut <= 0) break;
+        parent = parent.slice(0, cut);
+        for (const entry of byPath.get(parent) ?? []) producers.add(entry.id);
+      }
+      const prefix = path + sep;
+      for (let k = lowerBound(sorted, prefix); k < sorted.length; k++) {
+        const entry = sorted[k];
+        if (!entry || !entry.path.startsWith(prefix)) break;
+        producers.add(entry.id);
+      }
+      for (const from of producers) {
+        if (from === node.id) continue;
+        edges.push({ from, to: node.id, path });
+        upstream.get(node.id)?.add(from);
+        downstream.get(from)?.add(node.id);
+      }
+    }
+  }
+  return { nodes, edges, upstream, downstream, conflicts };
+}
+
+function lowerBound(sorted: { path: string }[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid]?.path ?? '') < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Stages in an order where every stage comes after the stages it depends on; ties keep the
+ * order of the files. Stages on a cycle are left out (see `findCycles`).
+ */
+export function topologicalOrder(graph: StageGraph): string[] {
+  const indegree = new Map<string, number>();
+  for (const [id, ups] of graph.upstream) indegree.set(id, ups.size);
+  const order: string[] = [];
+  const ready = [...graph.nodes.keys()].filter((id) => indegree.get(id) === 0);
+  const position = new Map([...graph.nodes.keys()].map((id, i) => [id, i]));
+  while (ready.length > 0) {
+    ready.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+    const id = ready.shift();
+    if (id === undefined) break;
+    order.push(id);
+    for (const next of graph.downstream.get(id) ?? []) {
+      const left = (indegree.get(next) ?? 0) - 1;
+      indegree.set(next, left);
+      if (left === 0) ready.push(next);
+    }
+  }
+  return order;
+}
+
+/** Every cycle as the list of its stage ids (strongly connected components with more than one stage). */
+export function findCycles(graph: StageGraph): string[][] {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const lowlink = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const strongConnect = (start: string): void => {
+    // Iterative Tarjan so a 2,000-stage chain does not overflow the call stack.
+    const work: { id: string; next: string[] }[] = [];
+    const visit = (id: string): void => {
+      indices.set(id, index);
+      lowlink.set(id, index);
+      index++;
+      stack.push(id);
+      onStack.add(id);
+      work.push({ id, next: [...(graph.downstream.get(id) ?? [])] });
+    };
+    visit(start);
+    while (work.length > 0) {
+      const frame = work[work.length - 1];
+      if (!frame) break;
+      const next = frame.next.shift();
+      if (next !== undefined) {
+        if (!indices.has(next)) visit(next);
+        else if (onStack.has(next)) lowlink.set(frame.id, Math.min(lowlink.get(frame.id) ?? 0, indices.get(next) ?? 0));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) lowlink.set(parent.id, Math.min(lowlink.get(parent.id) ?? 0, lowlink.get(frame.id) ?? 0));
+      if (lowlink.get(frame.id) === indices.get(frame.id)) {
+        const component: string[] = [];
+        for (;;) {
+          const member = stack.pop();
+          if (member === undefined) break;
+          onStack.delete(member);
+          component.push(member);
+          if (member === frame.id) break;
+        }
+        if (component.length > 1) cycles.push(component.reverse());
+      }
+    }
+  };
+  for (const id of graph.nodes.keys()) if (!indices.has(id)) strongConnect(id);
+  return cycles;
+}
+
+/** Every stage the given one needs, nearest first (what `dvc repro <stage>` would consider). */
+export function upstreamOf(graph: StageGraph, id: string): string[] {
+  const seen = new Set<string>([id]);
+  const order: string[] = [];
+  const queue = [id];
+  while (queue.length > 0) {
+    const current = queue.shift();
+    if (current === undefined) break;
+    for (const up of graph.upstream.get(current) ?? []) {
+      if (seen.has(up)) continue;
+      seen.add(up);
+      order.push(up);
+      queue.push(up);
+    }
+  }
+  return order;
+}
+
+/** Every stage that needs the given one. */
+export function downstreamOf(graph: StageGraph, id: string): string[] {
+  const seen = new Set<string>([id]);
+  const order: string[] = [];
+  const queue = [id];
+  while (queue.length > 0) {
+    const current = queue.shift();
+    if (current === undefined) break;
+    for (const down of graph.downstream.get(current) ?? []) {
+      if (seen.has(down)) continue;
+      seen.add(down);
+      order.push(down);
+      queue.push(down);
+    }
+  }
+  return order;
+}
+
+/** The stage name part of an id. */
+export function stageNameOf(graph: StageGraph, id: string): string {
+  return graph.nodes.get(id)?.stage.name ?? id.slice(id.lastIndexOf(':') + 1);
+}
