@@ -15,7 +15,13 @@ test('a duplicate key is reported on the second occurrence', () => {
   const parsed = parseYaml('/p/params.yaml', 'train:\n  lr: 0.1\n  lr: 0.2\n');
   const dup = parsed.findings.find((f) => f.code === 'yaml-duplicate-key');
   assert.ok(dup, 'duplicate key finding');
-  assert.equal(dup.range.start.line, 2);
+  assert.deepEqual(dup.range, { start: { line: 2, character: 2 }, end: { line: 2, character: 4 } }, 'the whole second key');
+});
+
+test('a quoted duplicate key is marked with its quotes', () => {
+  const parsed = parseYaml('/p/params.yaml', 'a: 1\n"a": 2\n');
+  const dup = parsed.findings.find((f) => f.code === 'yaml-duplicate-key');
+  assert.deepEqual(dup?.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 3 } });
 });
 
 test('an alias bomb is refused with a finding instead of expanding', () => {

@@ -30,7 +30,8 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     const tab = error.code === 'TAB_AS_INDENT';
     findings.push({
       file,
-      range: lines.range(start, Math.max(end, start + 1)),
+      // The parser points at the key's first character; a duplicate key is marked whole.
+      range: lines.range(start, duplicate ? keyEnd(text, start) : Math.max(end, start + 1)),
       severity: 'error',
       code: duplicate ? 'yaml-duplicate-key' : tab ? 'yaml-tab-indent' : 'yaml-syntax',
       message: firstLine(error.message),
@@ -64,6 +65,17 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     }
   }
   return { file, text, doc, lines, value, findings };
+}
+
+/** End offset of the plain or quoted key that starts at `start`. */
+function keyEnd(text: string, start: number): number {
+  const quote = text[start];
+  if (quote === '"' || quote === "'") {
+    const close = text.indexOf(quote, start + 1);
+    return close === -1 ? start + 1 : close + 1;
+  }
+  const match = /^[^\n]*?(?=:(\s|$))/.exec(text.slice(start, start + 1024));
+  return start + Math.max(1, match ? match[0].trimEnd().length : 1);
 }
 
 function firstLine(message: string): string {

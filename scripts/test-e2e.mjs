@@ -1,0 +1,105 @@
+// UI end-to-end tests: installs the packaged .vsix into code-server, opens a copy of the example
+// project in headless Chromium, and checks what a user sees in the MLOps container. Screenshots
+// go to test-results/ (`--update-screenshot` also refreshes media/screenshot.png for the README).
+// Prints "e2e: N passed, M failed".
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { codeServerBinary, installVsix, launchChromium, makeProfile, repoRoot, startCodeServer } from './lib/codeServer.mjs';
+
+const args = process.argv.slice(2);
+const vsix = join(repoRoot, 'out', 'mlops-workbench.vsix');
+if (!existsSync(vsix)) execFileSync('npm', ['run', '-s', 'package'], { cwd: repoRoot, stdio: 'inherit' });
+const results = join(repoRoot, 'test-results');
+mkdirSync(results, { recursive: true });
+
+const workspace = join(mkdtempSync(join(tmpdir(), 'mlops-e2e-')), 'wine-quality');
+cpSync(join(repoRoot, 'examples', 'wine-quality'), workspace, {
+  recursive: true,
+  filter: (source) => !/[\\/](artifacts|mlruns|\.mlops|tmp|__pycache__)$|mlflow\.db$/.test(source),
+});
+
+const binary = codeServerBinary();
+const profile = makeProfile({ 'workbench.colorTheme': 'Default Dark Modern' });
+installVsix(binary, profile, vsix);
+const server = await startCodeServer({ binary, profile, folder: workspace });
+const browser = await launchChromium();
+const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+const pageErrors = [];
+page.on('pageerror', (error) => pageErrors.push(String(error)));
+
+let passed = 0;
+let failed = 0;
+async function check(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    passed++;
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed++;
+    console.log(
+      `not ok - ${name}\n  ${String(error?.message ?? error)
+        .split('\n')
+        .join('\n  ')}`,
+    );
+    await page.screenshot({ path: join(results, `failed-${name.replace(/[^a-z0-9]+/gi, '-')}.png`) }).catch(() => {});
+  }
+}
+
+try {
+  await page.goto(server.url);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+
+  await check('the MLOps container is in the activity bar and opens', async () => {
+    const tab = page.locator('.activitybar [aria-label^="MLOps"]').first();
+    await tab.waitFor({ timeout: 30_000 });
+    await tab.click();
+    for (const title of ['Pipelines', 'Runs', 'Images']) {
+      await page.locator('.pane-header', { hasText: title }).first().waitFor({ timeout: 15_000 });
+    }
+  });
+
+  await check('the Pipelines view lists dvc.yaml with its stages', async () => {
+    const tree = page.locator('[id="workbench.view.extension.mlops"]');
+    await tree.locator('.monaco-list-row', { hasText: 'dvc.yaml' }).first().waitFor({ timeout: 30_000 });
+    for (const stage of ['ingest', 'validate', 'evaluate']) {
+      await tree.locator('.monaco-list-row', { hasText: stage }).first().waitFor({ timeout: 10_000 });
+    }
+  });
+
+  await check('the Runs and Images views show a state that says what to do', async () => {
+    const container = page.locator('[id="workbench.view.extension.mlops"]');
+    await container
+      .getByText(/run|Run/)
+      .first()
+      .waitFor({ timeout: 15_000 });
+    await container
+      .getByText(/Docker|image|Image/)
+      .first()
+      .waitFor({ timeout: 15_000 });
+  });
+
+  await check('opening schema.yaml shows it with no error markers', async () => {
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('schema.yaml');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'schema.yaml' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: 'schema.yaml' }).first().waitFor({ timeout: 15_000 });
+    await page.locator('.monaco-editor .view-line', { hasText: 'TARGET_COLUMN' }).first().waitFor({ timeout: 15_000 });
+    // The language server has had its say once the editor settles; the example is clean.
+    const problems = await page.locator('.monaco-editor .squiggly-error').count();
+    if (problems !== 0) throw new Error(`${problems} error squiggles in the example's schema.yaml`);
+  });
+
+  await page.screenshot({ path: join(results, 'mlops-views.png') });
+  if (args.includes('--update-screenshot')) copyFileSync(join(results, 'mlops-views.png'), join(repoRoot, 'media', 'screenshot.png'));
+  if (pageErrors.length > 0) console.log(`# page errors (not failures):\n${pageErrors.join('\n')}`);
+} finally {
+  await browser.close();
+  server.stop();
+  rmSync(profile.root, { recursive: true, force: true });
+}
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

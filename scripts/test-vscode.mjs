@@ -1,0 +1,79 @@
+// Runs the mocha suite in test/suite inside a real VS Code extension host: code-server (VS Code
+// for the browser, Node extension host) driven by headless Chromium through the workbench's
+// `payload` parameter — the mechanism VS Code uses for its own browser integration tests.
+// Prints "VS Code <version> extension host: N passed, M failed"; fails on M > 0 or N = 0.
+//   node scripts/test-vscode.mjs [--grep text] [--workspace folder] [--keep]
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { codeServerBinary, launchChromium, makeProfile, repoRoot, startCodeServer } from './lib/codeServer.mjs';
+
+const args = process.argv.slice(2);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const verbose = args.includes('--verbose');
+
+if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) execFileSync('npm', ['run', '-s', 'build'], { cwd: repoRoot, stdio: 'inherit' });
+if (!existsSync(join(repoRoot, 'out', 'test', 'suite', 'index.js')))
+  execFileSync('npm', ['run', '-s', 'compile:tests'], { cwd: repoRoot, stdio: 'inherit' });
+
+// The suite edits files: give it a copy of the example project.
+const workspace = option('--workspace') ?? copyExample();
+const profile = makeProfile();
+const resultsFile = join(profile.root, 'results.json');
+const binary = codeServerBinary();
+const started = Date.now();
+const server = await startCodeServer({
+  binary,
+  profile,
+  env: { MLOPS_TEST_RESULTS: resultsFile, MLOPS_TEST_GREP: option('--grep') ?? '', DVC_NO_ANALYTICS: '1' },
+  log: verbose ? (text) => process.stderr.write(text) : undefined,
+});
+
+const browser = await launchChromium();
+let exitCode = 1;
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const settled = new Promise((resolve) => {
+    void page.exposeFunction('codeAutomationExit', (code) => resolve(code));
+  });
+  await page.exposeFunction('codeAutomationLog', (type, logArgs) => {
+    const text = (Array.isArray(logArgs) ? logArgs : [logArgs]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+    if (verbose || (/passing|failing|pending|✔|[0-9]+\) /.test(text) && !/extension host:/.test(text)))
+      console.log(text.replace(/%[sd] ?/g, ''));
+  });
+  const remote = (path) => `vscode-remote://127.0.0.1:${server.port}${path}`;
+  const payload = [
+    ['extensionDevelopmentPath', remote(repoRoot)],
+    ['extensionTestsPath', remote(join(repoRoot, 'out', 'test', 'suite', 'index.js'))],
+  ];
+  const url = `${server.url}?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  await page.goto(url);
+  const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), 10 * 60_000).unref());
+  const outcome = await Promise.race([settled, timeout]);
+  if (outcome === 'timeout') console.error('the extension-host tests did not finish within 10 minutes');
+  if (existsSync(resultsFile)) {
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    for (const failure of results.failures) console.error(`\nFAILED: ${failure.title}\n${failure.error}`);
+    console.log(`VS Code ${results.version} extension host: ${results.passed} passed, ${results.failed} failed`);
+    exitCode = results.failed > 0 || results.passed === 0 ? 1 : 0;
+  } else {
+    console.error(`the extension host wrote no results (exit ${String(outcome)}); code-server said:\n${server.output().slice(-4000)}`);
+    console.log('VS Code extension host: 0 passed, 1 failed');
+  }
+} finally {
+  await browser.close();
+  server.stop();
+  if (!args.includes('--keep')) rmSync(profile.root, { recursive: true, force: true });
+}
+console.error(`extension-host tests took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+process.exit(exitCode);
+
+function copyExample() {
+  const target = join(mkdtempSync(join(tmpdir(), 'mlops-ws-')), 'wine-quality');
+  cpSync(join(repoRoot, 'examples', 'wine-quality'), target, {
+    recursive: true,
+    filter: (source) => !/[\\/](artifacts|mlruns|\.mlops|tmp)$|mlflow\.db$/.test(source),
+  });
+  return target;
+}
