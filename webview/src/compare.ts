@@ -1,15 +1,486 @@
-// The compare panel's script. It renders what the host sends; it never evaluates data as code.
-import type { HostToWebview, WebviewToHost } from '../../src/shared/compareProtocol';
+// The compare panel's script. It renders what the host sends through the typed protocol and never
+// evaluates data as code or markup: every string from a run goes through textContent.
+import { buildComparison, type Comparison, type ComparisonRow, type ComparisonRowKind } from '../../src/core/compare/comparison';
+import { inferMetricDirection } from '../../src/core/compare/metricDirection';
+import type { MetricPoint, Run } from '../../src/core/runs/model';
+import {
+  comparisonOptionsOf,
+  sanitizeViewState,
+  type ComparePanelState,
+  type CompareViewState,
+  type HostToWebview,
+  type WebviewToHost,
+} from '../../src/shared/compareProtocol';
+import {
+  BarChart,
+  canvasToPng,
+  HistoryChart,
+  readTheme,
+  runColor,
+  ScatterChart,
+  type ChartTheme,
+  type ScatterPoint,
+} from './compare/charts';
+import { DiffTable } from './compare/diffTable';
+import { el, labelled, option } from './compare/dom';
+import { ParallelCoordinates } from './compare/parallelCoordinates';
 
-declare function acquireVsCodeApi(): { postMessage(message: WebviewToHost): void; getState(): unknown; setState(state: unknown): void };
+declare function acquireVsCodeApi(): {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: ComparePanelState): void;
+};
 
 const vscodeApi = acquireVsCodeApi();
-const root = document.getElementById('root');
+const post = (message: WebviewToHost): void => vscodeApi.postMessage(message);
+
+let runs: Run[] = [];
+let viewState: CompareViewState = sanitizeViewState(undefined, 0);
+let comparison: Comparison = { runs: [], rows: [], totalRows: 0 };
+let colors = new Map<string, string>();
+let theme: ChartTheme = readTheme();
+/** metric → run id → points, as the host sent them (already downsampled). */
+const histories = new Map<string, Map<string, MetricPoint[]>>();
+const requestedHistories = new Set<string>();
+
+// ---- layout -------------------------------------------------------------------------------------
+
+const root = document.getElementById('root') ?? document.body.appendChild(el('main', { attrs: { id: 'root' } }));
+const heading = el('h1', { className: 'title', text: 'Compare runs' });
+const filterInput = el('input', { attrs: { type: 'search', placeholder: 'loss, param:lr, tag:…', spellcheck: 'false' } });
+const onlyChangedBox = el('input', { attrs: { type: 'checkbox' } });
+const transposeBox = el('input', { attrs: { type: 'checkbox' } });
+const baselineSelect = el('select');
+const summary = el('span', { className: 'summary', attrs: { role: 'status', 'aria-live': 'polite' } });
+const exportButtons = el(
+  'span',
+  { className: 'field' },
+  el('button', { text: 'Copy as Markdown', attrs: { type: 'button', 'data-export': 'markdown', 'data-action': 'copy' } }),
+  el('button', { text: 'Save CSV…', attrs: { type: 'button', 'data-export': 'csv', 'data-action': 'save' } }),
+  el('button', { text: 'Save Markdown…', attrs: { type: 'button', 'data-export': 'markdown', 'data-action': 'save' } }),
+);
+const toolbar = el(
+  'header',
+  { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Table options' } },
+  heading,
+  labelled('Filter keys', filterInput),
+  el(
+    'span',
+    { className: 'field check' },
+    onlyChangedBox,
+    el('label', { text: 'Only changed', attrs: { for: (onlyChangedBox.id = 'only-changed') } }),
+  ),
+  el(
+    'span',
+    { className: 'field check' },
+    transposeBox,
+    el('label', { text: 'Runs as rows', attrs: { for: (transposeBox.id = 'transpose') } }),
+  ),
+  labelled('Baseline', baselineSelect),
+  exportButtons,
+  summary,
+);
+
+const tableTab = el('button', { text: 'Table', attrs: { role: 'tab', id: 'tab-table', 'aria-controls': 'panel-table', type: 'button' } });
+const chartsTab = el('button', {
+  text: 'Charts',
+  attrs: { role: 'tab', id: 'tab-charts', 'aria-controls': 'panel-charts', type: 'button' },
+});
+const tabs = el('nav', { className: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } }, tableTab, chartsTab);
+const tablePanel = el('section', { className: 'panel', attrs: { role: 'tabpanel', id: 'panel-table', 'aria-labelledby': 'tab-table' } });
+const chartsPanel = el('section', {
+  className: 'panel charts',
+  attrs: { role: 'tabpanel', id: 'panel-charts', 'aria-labelledby': 'tab-charts' },
+});
+
+const table = new DiffTable({
+  sortBy: (row) => {
+    const current = viewState.sort?.kind === row.kind && viewState.sort.key === row.key ? viewState.sort : undefined;
+    // Best first on the first click: metrics where lower is better sort ascending, others descending.
+    const firstDescending = row.kind === 'metric' && row.direction !== 'min';
+    if (!current) changeView({ sort: { kind: row.kind, key: row.key, descending: firstDescending } });
+    else if (current.descending === firstDescending) changeView({ sort: { ...current, descending: !current.descending } });
+    else changeView({ sort: undefined });
+  },
+  pinBaseline: (run) => changeView({ baselineRunId: viewState.baselineRunId === run.id ? undefined : run.id }),
+  toggleDirection: (row) => {
+    // With a direction from the name: flip it, then back. Without: lowest best, highest best, none.
+    const directions = { ...viewState.directions };
+    const inferred = inferMetricDirection(row.key);
+    const chosen = directions[row.key];
+    if (inferred) {
+      if (chosen) delete directions[row.key];
+      else directions[row.key] = inferred === 'min' ? 'max' : 'min';
+    } else if (chosen === undefined) directions[row.key] = 'min';
+    else if (chosen === 'min') directions[row.key] = 'max';
+    else delete directions[row.key];
+    changeView({ directions });
+  },
+  toggleHidden: (run) => toggleHidden(run.id),
+  openRun: (run) => post({ type: 'openRun', runId: run.id }),
+});
+tablePanel.append(table.element);
+
+// ---- state --------------------------------------------------------------------------------------
+
+function persist(): void {
+  vscodeApi.setState({ runIds: runs.map((r) => r.id), viewState });
+  post({ type: 'viewState', viewState });
+}
+
+function changeView(change: Partial<CompareViewState>): void {
+  const next: CompareViewState = { ...viewState, ...change };
+  for (const key of Object.keys(change) as (keyof CompareViewState)[]) if (change[key] === undefined) delete next[key];
+  viewState = next;
+  persist();
+  recompute();
+}
+
+function toggleHidden(runId: string): void {
+  const hidden = new Set(viewState.hiddenRunIds);
+  if (hidden.has(runId)) hidden.delete(runId);
+  else hidden.add(runId);
+  changeView({ hiddenRunIds: [...hidden] });
+}
+
+function recompute(): void {
+  comparison = buildComparison(runs, comparisonOptionsOf(viewState));
+  renderTable();
+  if (chartsBuilt) refreshCharts();
+}
+
+function renderTable(): void {
+  syncControls();
+  table.update({ comparison, transposed: viewState.transposed, sort: viewState.sort, hiddenRunIds: new Set(viewState.hiddenRunIds) });
+  const changed = viewState.onlyChanged ? ', only changed' : '';
+  summary.textContent = `${comparison.rows.length} of ${comparison.totalRows} keys${changed}, ${comparison.runs.length} runs`;
+}
+
+function syncControls(): void {
+  heading.textContent = `Compare ${runs.length} runs`;
+  if (document.activeElement !== filterInput) filterInput.value = viewState.filter;
+  onlyChangedBox.checked = viewState.onlyChanged;
+  transposeBox.checked = viewState.transposed;
+  if (baselineSelect.options.length !== runs.length + 1) {
+    baselineSelect.replaceChildren(option('', 'None'), ...runs.map((r) => option(r.id, r.name || r.id)));
+  }
+  baselineSelect.value = viewState.baselineRunId ?? '';
+}
+
+filterInput.addEventListener('input', () => changeView({ filter: filterInput.value }));
+onlyChangedBox.addEventListener('change', () => changeView({ onlyChanged: onlyChangedBox.checked }));
+transposeBox.addEventListener('change', () => changeView({ transposed: transposeBox.checked }));
+baselineSelect.addEventListener('change', () => changeView({ baselineRunId: baselineSelect.value || undefined }));
+exportButtons.addEventListener('click', (event) => {
+  const button = event.target instanceof HTMLElement ? event.target.closest<HTMLElement>('[data-export]') : null;
+  const format = button?.dataset.export;
+  const action = button?.dataset.action;
+  if ((format === 'csv' || format === 'markdown') && (action === 'copy' || action === 'save')) post({ type: 'export', format, action });
+});
+
+function selectTab(which: 'table' | 'charts'): void {
+  tableTab.setAttribute('aria-selected', String(which === 'table'));
+  chartsTab.setAttribute('aria-selected', String(which === 'charts'));
+  tableTab.tabIndex = which === 'table' ? 0 : -1;
+  chartsTab.tabIndex = which === 'charts' ? 0 : -1;
+  tablePanel.hidden = which !== 'table';
+  chartsPanel.hidden = which !== 'charts';
+  if (which === 'charts') buildCharts();
+}
+tableTab.addEventListener('click', () => selectTab('table'));
+chartsTab.addEventListener('click', () => selectTab('charts'));
+tabs.addEventListener('keydown', (event) => {
+  if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+  const next = document.activeElement === tableTab ? chartsTab : tableTab;
+  next.focus();
+  next.click();
+});
+
+// ---- charts -------------------------------------------------------------------------------------
+
+let chartsBuilt = false;
+const historyCharts = new Map<string, HistoryChart>();
+let scatter: ScatterChart | undefined;
+let bar: BarChart | undefined;
+let parallel: ParallelCoordinates | undefined;
+const smoothingInput = el('input', { attrs: { type: 'range', min: 0, max: 0.99, step: 0.01 } });
+const logScaleBox = el('input', { attrs: { type: 'checkbox', id: 'log-scale' } });
+const xAxisSelect = el('select', {}, option('step', 'Step'), option('time', 'Time'));
+const historyGrid = el('div', { className: 'chart-grid' });
+const scatterX = el('select');
+const scatterY = el('select');
+const parallelParams = el('select', { attrs: { multiple: true, size: 5 } });
+const parallelMetric = el('select');
+const barMetric = el('select');
+
+const visibility = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    const metric = (entry.target as HTMLElement).dataset.metricIndex;
+    const key = metricKeys()[Number(metric)];
+    if (key !== undefined) showHistory(key, entry.target as HTMLElement);
+  }
+});
+
+function metricKeys(): string[] {
+  const keys = new Set<string>();
+  for (const run of runs) for (const key of Object.keys(run.metrics)) keys.add(key);
+  const filter = viewState.filter.trim().toLowerCase();
+  return [...keys]
+    .filter((k) => !filter || k.toLowerCase().includes(filter))
+    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
+function paramKeys(): string[] {
+  const keys = new Set<string>();
+  for (const run of runs) for (const key of Object.keys(run.params)) keys.add(key);
+  return [...keys].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
+function card(title: string, canvas: HTMLCanvasElement, ...controls: HTMLElement[]): HTMLElement {
+  const save = el('button', { text: 'Save PNG…', attrs: { type: 'button' } });
+  save.addEventListener('click', () =>
+    post({
+      type: 'exportImage',
+      name: `${title.replace(/[^\w.-]+/g, '_') || 'chart'}.png`,
+      dataUrl: canvasToPng(canvas, theme.background),
+    }),
+  );
+  return el(
+    'figure',
+    { className: 'chart-card' },
+    el('figcaption', {}, el('span', { className: 'chart-title', text: title }), ...controls, save),
+    el('div', { className: 'chart-box' }, canvas),
+  );
+}
+
+function buildCharts(): void {
+  if (chartsBuilt) return;
+  chartsBuilt = true;
+  theme = readTheme();
+  smoothingInput.value = String(viewState.smoothing);
+  logScaleBox.checked = viewState.logScale;
+  xAxisSelect.value = viewState.xAxis;
+  smoothingInput.addEventListener('input', () => changeView({ smoothing: Number(smoothingInput.value) }));
+  logScaleBox.addEventListener('change', () => changeView({ logScale: logScaleBox.checked }));
+  xAxisSelect.addEventListener('change', () => changeView({ xAxis: xAxisSelect.value === 'time' ? 'time' : 'step' }));
+  const scatterCanvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'Param against metric, one point per run' } });
+  const parallelCanvas = el('canvas', {
+    className: 'parallel',
+    attrs: { role: 'img', 'aria-label': 'Parallel coordinates of params and a metric' },
+  });
+  const barCanvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'A metric across runs' } });
+  scatter = new ScatterChart(scatterCanvas, theme);
+  bar = new BarChart(barCanvas, theme);
+  parallel = new ParallelCoordinates(parallelCanvas, theme);
+  scatterX.addEventListener('change', () => {
+    const [kind, ...rest] = scatterX.value.split(':');
+    changeView({ scatter: { ...viewState.scatter, x: { kind: kind === 'metric' ? 'metric' : 'param', key: rest.join(':') } } });
+  });
+  scatterY.addEventListener('change', () => changeView({ scatter: { ...viewState.scatter, y: scatterY.value } }));
+  parallelParams.addEventListener('change', () =>
+    changeView({ parallel: { ...viewState.parallel, params: [...parallelParams.selectedOptions].map((o) => o.value) } }),
+  );
+  parallelMetric.addEventListener('change', () => changeView({ parallel: { ...viewState.parallel, metric: parallelMetric.value } }));
+  barMetric.addEventListener('change', () => changeView({ bar: { metric: barMetric.value } }));
+  chartsPanel.append(
+    el(
+      'div',
+      { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Chart options' } },
+      labelled('Smoothing', smoothingInput),
+      el('span', { className: 'field check' }, logScaleBox, el('label', { text: 'Log scale', attrs: { for: 'log-scale' } })),
+      labelled('X axis', xAxisSelect),
+    ),
+    el('h2', { text: 'Metric history' }),
+    historyGrid,
+    el('h2', { text: 'Param against metric' }),
+    card('scatter', scatterCanvas, labelled('X', scatterX), labelled('Y', scatterY)),
+    el('h2', { text: 'Parallel coordinates' }),
+    card('parallel-coordinates', parallelCanvas, labelled('Params', parallelParams), labelled('Metric', parallelMetric)),
+    el('h2', { text: 'Metric across runs' }),
+    card('bar', barCanvas, labelled('Metric', barMetric)),
+  );
+  refreshCharts();
+}
+
+function fillSelect(select: HTMLSelectElement, options: { value: string; text: string }[], selected: string[]): void {
+  const signature = options.map((o) => o.value).join('\u0000');
+  if (select.dataset.signature !== signature) {
+    select.replaceChildren(...options.map((o) => option(o.value, o.text)));
+    select.dataset.signature = signature;
+  }
+  for (const o of select.options) o.selected = selected.includes(o.value);
+}
+
+function visibleRuns(): Run[] {
+  const hidden = new Set(viewState.hiddenRunIds);
+  return runs.filter((r) => !hidden.has(r.id));
+}
+
+function refreshCharts(): void {
+  const metrics = metricKeys();
+  const params = paramKeys();
+  // History cards: one per metric, the chart made when the card scrolls into view.
+  const signature = metrics.join('\u0000');
+  if (historyGrid.dataset.signature !== signature) {
+    for (const chart of historyCharts.values()) chart.destroy();
+    historyCharts.clear();
+    visibility.disconnect();
+    historyGrid.replaceChildren(
+      ...metrics.map((metric, i) => {
+        const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': `History of ${metric}` } });
+        const figure = card(metric, canvas);
+        figure.dataset.metricIndex = String(i);
+        visibility.observe(figure);
+        return figure;
+      }),
+    );
+    historyGrid.dataset.signature = signature;
+    if (metrics.length === 0) historyGrid.append(el('p', { text: 'These runs have no metrics.' }));
+  }
+  for (const [metric, chart] of historyCharts) updateHistoryChart(metric, chart);
+
+  const axisChoices = [
+    ...params.map((p) => ({ value: `param:${p}`, text: `param: ${p}` })),
+    ...metrics.map((m) => ({ value: `metric:${m}`, text: `metric: ${m}` })),
+  ];
+  const x = viewState.scatter.x ?? (params[0] !== undefined ? { kind: 'param' as ComparisonRowKind, key: params[0] } : undefined);
+  const y = viewState.scatter.y ?? metrics[0];
+  fillSelect(scatterX, axisChoices, x ? [`${x.kind}:${x.key}`] : []);
+  fillSelect(
+    scatterY,
+    metrics.map((m) => ({ value: m, text: m })),
+    y !== undefined ? [y] : [],
+  );
+  const chosenParams = viewState.parallel.params.length > 0 ? viewState.parallel.params : params.slice(0, 4);
+  const pMetric = viewState.parallel.metric ?? metrics[0];
+  fillSelect(
+    parallelParams,
+    params.map((p) => ({ value: p, text: p })),
+    chosenParams,
+  );
+  fillSelect(
+    parallelMetric,
+    metrics.map((m) => ({ value: m, text: m })),
+    pMetric !== undefined ? [pMetric] : [],
+  );
+  const bMetric = viewState.bar.metric ?? metrics[0];
+  fillSelect(
+    barMetric,
+    metrics.map((m) => ({ value: m, text: m })),
+    bMetric !== undefined ? [bMetric] : [],
+  );
+
+  const shown = visibleRuns();
+  if (scatter && x && y !== undefined) {
+    const raw = shown.map((run) => ({ run, x: x.kind === 'metric' ? run.metrics[x.key] : run.params[x.key], y: run.metrics[y] }));
+    const textual = raw.some((p) => p.x !== undefined && p.x !== null && typeof p.x !== 'number');
+    const categories = textual ? [...new Set(raw.map((p) => String(p.x)))].sort() : undefined;
+    const points: ScatterPoint[] = [];
+    for (const p of raw) {
+      if (p.x === undefined || p.x === null || typeof p.y !== 'number') continue;
+      const xValue = categories ? categories.indexOf(String(p.x)) : (p.x as number);
+      points.push({ x: xValue, y: p.y, run: p.run, color: colors.get(p.run.id) ?? '#888' });
+    }
+    scatter.update(points, `${x.kind}: ${x.key}`, y, categories);
+  }
+  if (parallel && pMetric !== undefined) {
+    parallel.update(
+      shown,
+      [
+        ...chosenParams.map((p) => ({ label: p, value: (r: Run) => r.params[p] })),
+        { label: pMetric, value: (r: Run) => r.metrics[pMetric] },
+      ],
+      theme,
+    );
+  }
+  if (bar && bMetric !== undefined) {
+    const withValue = shown.filter((r) => typeof r.metrics[bMetric] === 'number');
+    const row: ComparisonRow | undefined = comparison.rows.find((r) => r.kind === 'metric' && r.key === bMetric);
+    const bestIds = new Set((row?.best ?? []).map((i) => comparison.runs[i]?.id));
+    bar.update(
+      withValue.map((r) => r.name || r.id),
+      withValue.map((r) => r.metrics[bMetric] ?? NaN),
+      withValue.map((r) => (bestIds.has(r.id) ? (theme.palette[2] ?? '#89d185') : (theme.palette[0] ?? '#3794ff'))),
+      bMetric,
+    );
+  }
+}
+
+function showHistory(metric: string, figure: HTMLElement): void {
+  let chart = historyCharts.get(metric);
+  if (!chart) {
+    const canvas = figure.querySelector('canvas');
+    if (!canvas) return;
+    chart = new HistoryChart(canvas, metric, theme);
+    historyCharts.set(metric, chart);
+  }
+  if (!requestedHistories.has(metric)) {
+    requestedHistories.add(metric);
+    post({ type: 'requestHistory', runIds: runs.filter((r) => metric in r.metrics).map((r) => r.id), metric });
+  }
+  updateHistoryChart(metric, chart);
+}
+
+function updateHistoryChart(metric: string, chart: HistoryChart): void {
+  chart.update(runs, colors, histories.get(metric) ?? new Map(), {
+    smoothing: viewState.smoothing,
+    logScale: viewState.logScale,
+    xAxis: viewState.xAxis,
+    hidden: new Set(viewState.hiddenRunIds),
+    onToggleRun: toggleHidden,
+  });
+}
+
+// ---- messages -----------------------------------------------------------------------------------
+
+function setRuns(next: Run[]): void {
+  runs = next;
+  colors = new Map(runs.map((r, i) => [r.id, runColor(theme, i)]));
+}
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const message = event.data;
-  if (message.type === 'snapshot' && root) {
-    root.textContent = `${message.runs.length} runs`;
+  switch (message.type) {
+    case 'snapshot': {
+      setRuns(message.runs);
+      viewState = sanitizeViewState(message.viewState, message.runs.length);
+      comparison = message.comparison;
+      histories.clear();
+      requestedHistories.clear();
+      historyGrid.dataset.signature = '';
+      root.removeAttribute('aria-busy');
+      renderTable();
+      if (chartsBuilt) refreshCharts();
+      vscodeApi.setState({ runIds: runs.map((r) => r.id), viewState });
+      document.body.dataset.rendered = String(Date.now());
+      break;
+    }
+    case 'history': {
+      const byRun = histories.get(message.metric) ?? new Map<string, MetricPoint[]>();
+      for (const s of message.series) byRun.set(s.runId, s.points);
+      histories.set(message.metric, byRun);
+      const chart = historyCharts.get(message.metric);
+      if (chart) updateHistoryChart(message.metric, chart);
+      break;
+    }
+    case 'runUpdated': {
+      const at = runs.findIndex((r) => r.id === message.run.id);
+      if (at < 0) break;
+      const next = runs.slice();
+      next[at] = message.run;
+      runs = next;
+      recompute();
+      // Curves of a live run extend: fetch again what is already shown.
+      for (const metric of requestedHistories) post({ type: 'requestHistory', runIds: [message.run.id], metric });
+      break;
+    }
+    case 'error':
+      summary.textContent = message.message;
+      break;
   }
 });
-vscodeApi.postMessage({ type: 'ready' });
+
+root.replaceChildren(toolbar, tabs, tablePanel, chartsPanel);
+selectTab('table');
+post({ type: 'ready' });

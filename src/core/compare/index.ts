@@ -12,3 +12,4 @@ export type {
 export { inferMetricDirection, type MetricDirection } from './metricDirection';
 export { downsampleMinMax, smoothEma } from './seriesReduction';
 export { toCsv, toMarkdown } from './tableExport';
+export { comparePanelHtml, panelContentSecurityPolicy, type PanelHtmlOptions } from './panelHtml';
