@@ -1,0 +1,253 @@
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+
+/**
+ * A small JSON Schema interpreter that walks the YAML syntax tree instead of plain data, so every
+ * problem lands on the exact key or value. It understands what the shipped dvc.yaml schema uses
+ * (type, properties, additionalProperties, patternProperties, required, items, enum, pattern,
+ * uniqueItems, $ref, allOf, oneOf, anyOf). Unlike a generic validator it picks one branch of a
+ * oneOf by the keys that are present, so a stage with a typo gets one message about the typo,
+ * not a message per branch ("missing property matrix").
+ */
+export type JsonSchema = {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
+  patternProperties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  pattern?: string;
+  uniqueItems?: boolean;
+  allOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  definitions?: Record<string, JsonSchema>;
+  title?: string;
+  description?: string;
+};
+
+export type SchemaIssue =
+  | { kind: 'unknown-key'; key: Node; path: Path; name: string; known: string[] }
+  | { kind: 'wrong-type'; node: Node | null; key: Node | undefined; path: Path; expected: string[]; actual: string }
+  | { kind: 'missing-key'; node: Node; key: Node | undefined; path: Path; name: string }
+  | { kind: 'invalid-value'; node: Node; path: Path; reason: string }
+  | { kind: 'duplicate-item'; node: Node; path: Path; value: string };
+
+export type Path = ReadonlyArray<string | number>;
+
+const TEMPLATE = /\$\{/;
+
+export class SchemaOnYaml {
+  private readonly patterns = new Map<string, RegExp>();
+
+  constructor(private readonly root: JsonSchema) {}
+
+  validate(node: Node | null): SchemaIssue[] {
+    return this.check(node, undefined, this.root, [], []);
+  }
+
+  private resolve(schema: JsonSchema): JsonSchema {
+    let current = schema;
+    for (let depth = 0; current.$ref !== undefined && depth < 32; depth++) {
+      const name = current.$ref.replace(/^#\/(definitions|\$defs)\//, '');
+      const target = this.root.definitions?.[name];
+      if (target === undefined) return {};
+      current = target;
+    }
+    return current;
+  }
+
+  /** Property names a schema (with its allOf/oneOf branches) knows, for "did you mean". */
+  private knownKeys(schema: JsonSchema, into = new Set<string>(), depth = 0): Set<string> {
+    const s = this.resolve(schema);
+    if (depth > 8) return into;
+    for (const key of Object.keys(s.properties ?? {})) into.add(key);
+    for (const sub of [...(s.allOf ?? []), ...(s.oneOf ?? []), ...(s.anyOf ?? [])]) this.knownKeys(sub, into, depth + 1);
+    return into;
+  }
+
+  private requiredKeys(schema: JsonSchema, depth = 0): string[] {
+    const s = this.resolve(schema);
+    if (depth > 8) return [];
+    return [...(s.required ?? []), ...(s.allOf ?? []).flatMap((sub) => this.requiredKeys(sub, depth + 1))];
+  }
+
+  private allowedTypes(schema: JsonSchema, depth = 0): string[] {
+    const s = this.resolve(schema);
+    if (depth > 8) return [];
+    const own = s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type];
+    const branches = [...(s.oneOf ?? []), ...(s.anyOf ?? [])].flatMap((sub) => this.allowedTypes(sub, depth + 1));
+    const fromAll = (s.allOf ?? []).flatMap((sub) => this.allowedTypes(sub, depth + 1));
+    return [...new Set([...own, ...branches, ...fromAll])];
+  }
+
+  private check(node: Node | null, key: Node | undefined, schemaIn: JsonSchema, path: Path, hints: string[]): SchemaIssue[] {
+    const schema = this.resolve(schemaIn);
+    const issues: SchemaIssue[] = [];
+    for (const sub of schema.allOf ?? []) issues.push(...this.check(node, key, sub, path, hints));
+    const branches = schema.oneOf ?? schema.anyOf;
+    if (branches !== undefined && branches.length > 0) issues.push(...this.checkBranches(node, key, branches, path));
+
+    const actual = typeOfNode(node);
+    if (schema.type !== undefined) {
+      const expected = Array.isArray(schema.type) ? schema.type : [schema.type];
+      if (!typeMatches(actual, expected, node)) {
+        issues.push({ kind: 'wrong-type', node, key, path, expected, actual });
+        return issues;
+      }
+    }
+    if (actual === 'template') return issues;
+    if (schema.enum !== undefined && isScalar(node) && !schema.enum.some((v) => v === node.value)) {
+      issues.push({ kind: 'invalid-value', node, path, reason: `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}` });
+    }
+    if (schema.pattern !== undefined && isScalar(node) && typeof node.value === 'string' && !this.regex(schema.pattern).test(node.value)) {
+      issues.push({ kind: 'invalid-value', node, path, reason: `must match ${schema.pattern}` });
+    }
+    if (isMap(node)) issues.push(...this.checkMap(node, schema, path, hints));
+    if (isSeq(node)) {
+      const seen = new Map<string, number>();
+      node.items.forEach((item, index) => {
+        const child = (item ?? null) as Node | null;
+        if (schema.items !== undefined) issues.push(...this.check(child, undefined, schema.items, [...path, index], []));
+        if (schema.uniqueItems && isScalar(child) && child.value !== null && typeof child.value !== 'object') {
+          const text = String(child.value);
+          if (seen.has(text)) issues.push({ kind: 'duplicate-item', node: child, path: [...path, index], value: text });
+          else seen.set(text, index);
+        }
+      });
+    }
+    return issues;
+  }
+
+  private checkMap(node: Node, schema: JsonSchema, path: Path, hints: string[]): SchemaIssue[] {
+    if (!isMap(node)) return [];
+    const issues: SchemaIssue[] = [];
+    const present = new Set<string>();
+    for (const pair of node.items as Pair<Node, Node | null>[]) {
+      if (!isScalar(pair.key)) continue;
+      const name = String(pair.key.value);
+      present.add(name);
+      const child = (pair.value ?? null) as Node | null;
+      const childPath = [...path, name];
+      const declared = schema.properties?.[name];
+      if (declared !== undefined) {
+        issues.push(...this.check(child, pair.key, declared, childPath, []));
+        continue;
+      }
+      const byPattern = Object.entries(schema.patternProperties ?? {}).find(([pattern]) => this.regex(pattern).test(name));
+      if (byPattern !== undefined) {
+        issues.push(...this.check(child, pair.key, byPattern[1], childPath, []));
+        continue;
+      }
+      const extra = schema.additionalProperties;
+      if (extra === false) {
+        issues.push({
+          kind: 'unknown-key',
+          key: pair.key,
+          path: childPath,
+          name,
+          known: [...new Set([...Object.keys(schema.properties ?? {}), ...hints])],
+        });
+      } else if (extra !== undefined && extra !== true) {
+        issues.push(...this.check(child, pair.key, extra, childPath, []));
+      }
+    }
+    for (const name of schema.required ?? []) {
+      if (!present.has(name)) issues.push({ kind: 'missing-key', node, key: undefined, path, name });
+    }
+    return issues;
+  }
+
+  /**
+   * oneOf/anyOf: valid when any branch is. Otherwise report the branch the author most likely
+   * meant: one whose type fits and whose required keys are all present, then the one with fewest
+   * issues. A value whose type fits no branch gets one wrong-type issue listing every allowed type.
+   */
+  private checkBranches(node: Node | null, key: Node | undefined, branches: JsonSchema[], path: Path): SchemaIssue[] {
+    const actual = typeOfNode(node);
+    if (actual === 'template') return [];
+    const hints = isMap(node) ? [...new Set(branches.flatMap((b) => [...this.knownKeys(b)]))] : [];
+    const fitting = branches.filter((b) => {
+      const types = this.allowedTypes(b);
+      return types.length === 0 || typeMatches(actual, types, node);
+    });
+    if (fitting.length === 0) {
+      const expected = [...new Set(branches.flatMap((b) => this.allowedTypes(b)))];
+      return [{ kind: 'wrong-type', node, key, path, expected, actual }];
+    }
+    let best: SchemaIssue[] | undefined;
+    let bestRank = Infinity;
+    for (const branch of fitting) {
+      const issues = this.check(node, key, branch, path, hints);
+      if (issues.length === 0) return [];
+      const required = isMap(node) ? this.requiredKeys(branch) : [];
+      const complete = required.every((name) => isMap(node) && node.has(name));
+      const rank = (complete ? 0 : 1000) + issues.length;
+      if (rank < bestRank) {
+        bestRank = rank;
+        best = issues;
+      }
+    }
+    return best ?? [];
+  }
+
+  private regex(pattern: string): RegExp {
+    let re = this.patterns.get(pattern);
+    if (re === undefined) {
+      re = new RegExp(pattern, 'u');
+      this.patterns.set(pattern, re);
+    }
+    return re;
+  }
+}
+
+/** JSON Schema type of a node; `template` for a `${...}` string, which may stand for any type. */
+export function typeOfNode(node: Node | null): string {
+  if (node === null || node === undefined) return 'null';
+  if (isMap(node)) return 'object';
+  if (isSeq(node)) return 'array';
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null || v === undefined) return 'null';
+    if (typeof v === 'boolean') return 'boolean';
+    if (typeof v === 'number' || typeof v === 'bigint') return Number.isInteger(Number(v)) ? 'integer' : 'number';
+    if (typeof v === 'string') return TEMPLATE.test(v) ? 'template' : 'string';
+    return 'string';
+  }
+  return 'unknown';
+}
+
+function typeMatches(actual: string, expected: string[], node: Node | null): boolean {
+  if (actual === 'unknown') return true;
+  // `${...}` is substituted before DVC checks types; a whole-value template may be anything.
+  if (actual === 'template') return expected.includes('string') || isWholeTemplate(node) || expected.length === 0;
+  if (expected.includes(actual)) return true;
+  if (actual === 'integer' && expected.includes('number')) return true;
+  return false;
+}
+
+function isWholeTemplate(node: Node | null): boolean {
+  return isScalar(node) && typeof node.value === 'string' && /^\s*\$\{[^}]*\}\s*$/.test(node.value);
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  boolean: 'true or false',
+  number: 'a number',
+  integer: 'an integer',
+  null: 'empty',
+  template: 'a ${} expression',
+};
+
+export function describeTypes(types: string[]): string {
+  const words = [...new Set(types.map((t) => TYPE_WORDS[t] ?? t))];
+  if (words.length <= 1) return words[0] ?? 'something else';
+  return `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+}
+
+export function describeType(type: string): string {
+  return TYPE_WORDS[type] ?? type;
+}
