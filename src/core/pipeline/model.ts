@@ -61,4 +61,17 @@ export interface StageStatus {
   state: StageState;
   /** Human reasons: `deps changed: data/raw.csv`, `params changed: train.lr`. */
   reasons: string[];
+  /** The same changes as data, in `dvc status` terms (for icons, tests and tooltips). */
+  changes?: StageChange[];
+}
+
+/** One difference between the workspace and dvc.lock, as `dvc status` reports it. */
+export interface StageChange {
+  kind: 'deps' | 'outs' | 'params' | 'cmd' | 'always';
+  /** Dep or out path as written in dvc.yaml. */
+  path?: string;
+  /** Params file (relative to the stage's wdir) and dotted key; no key when the whole file changed. */
+  file?: string;
+  key?: string;
+  change: 'modified' | 'deleted' | 'new' | 'not in cache';
 }

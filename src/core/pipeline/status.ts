@@ -1,0 +1,292 @@
+import { promises as fs } from 'node:fs';
+import { dirname, join, normalize, relative, sep } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parse as parseYamlValue } from 'yaml';
+import type { FileAccess } from '../fileAccess';
+import type { DvcLock, LockEntry } from './dvcLock';
+import { PathHasher, type HashName } from './hashing';
+import type { DvcPipeline, PipelineStage, StageChange, StageStatus } from './model';
+
+export interface StatusOptions {
+  /** Reuse one hasher across refreshes so unchanged files are not read again. */
+  hasher?: PathHasher;
+  /** Limit to these stage names. */
+  stages?: string[];
+}
+
+const sharedHasher = new PathHasher();
+
+/**
+ * Status of every stage computed in-process, the way `dvc status` computes it: each stage's own
+ * deps, params, outs and command against what dvc.lock recorded (a stage is not marked changed
+ * because an upstream stage is). Frozen stages skip their deps and params, as in DVC.
+ */
+export async function computeStatus(
+  pipeline: DvcPipeline,
+  lock: DvcLock | undefined,
+  files: FileAccess,
+  options: StatusOptions = {},
+): Promise<StageStatus[]> {
+  const hasher = options.hasher ?? sharedHasher;
+  const cacheDir = await findCacheDir(dirname(pipeline.file));
+  const paramsCache = new Map<string, Promise<unknown>>();
+  const readParams = (path: string): Promise<unknown> => {
+    let cached = paramsCache.get(path);
+    if (!cached) {
+      cached = files.readText(path).then((text) => {
+        if (text === undefined) return undefined;
+        try {
+          return parseYamlValue(text, { uniqueKeys: false }) as unknown;
+        } catch {
+          return undefined;
+        }
+      });
+      paramsCache.set(path, cached);
+    }
+    return cached;
+  };
+  const wanted = options.stages ? new Set(options.stages) : undefined;
+  const stages = pipeline.stages.filter((s) => !wanted || wanted.has(s.name));
+  return Promise.all(stages.map((stage) => stageStatus(stage, lock, hasher, readParams, cacheDir)));
+}
+
+async function stageStatus(
+  stage: PipelineStage,
+  lock: DvcLock | undefined,
+  hasher: PathHasher,
+  readParams: (path: string) => Promise<unknown>,
+  cacheDir: string | undefined,
+): Promise<StageStatus> {
+  const locked = lock?.stages.get(stage.name);
+  if (!locked) {
+    return {
+      stage: stage.name,
+      state: stage.frozen ? 'frozen' : 'never-run',
+      reasons: ['never run: dvc.lock has no entry for this stage'],
+      changes: [],
+    };
+  }
+  const changes: StageChange[] = [];
+  if (!stage.frozen) {
+    for (const dep of stage.deps) {
+      const recorded = locked.deps.find((d) => samePath(d.path, dep.path));
+      const change = await entryChange(join(stage.wdir, dep.path), recorded, hasher, undefined);
+      if (change) changes.push({ kind: 'deps', path: dep.path, change });
+    }
+    changes.push(...(await paramChanges(stage, locked.params, readParams)));
+  }
+  for (const out of [...stage.outs, ...stage.metrics, ...stage.plots]) {
+    const recorded = locked.outs.find((o) => samePath(o.path, out.path));
+    const useCache = out.flags?.cache !== false;
+    const change = await entryChange(join(stage.wdir, out.path), recorded, hasher, useCache ? cacheDir : undefined);
+    if (change) changes.push({ kind: 'outs', path: out.path, change });
+  }
+  if (stage.alwaysChanged) changes.push({ kind: 'always', change: 'modified' });
+  if (!isDeepStrictEqual(locked.cmd, stage.cmd)) changes.push({ kind: 'cmd', change: 'modified' });
+  const reasons = changes.map(describeChange);
+  const state = stage.frozen ? 'frozen' : changes.length > 0 ? 'changed' : 'up-to-date';
+  return { stage: stage.name, state, reasons, changes };
+}
+
+function samePath(a: string, b: string): boolean {
+  return normalize(a) === normalize(b);
+}
+
+/** One dep's or out's state, with DVC's words: deleted, modified, not in cache. */
+async function entryChange(
+  path: string,
+  recorded: LockEntry | undefined,
+  hasher: PathHasher,
+  cacheDir: string | undefined,
+): Promise<StageChange['change'] | undefined> {
+  if (recorded?.md5 && cacheDir && !(await exists(cachePath(cacheDir, recorded.md5)))) return 'not in cache';
+  const name: HashName = recorded?.hash === undefined && recorded?.md5 !== undefined ? 'md5-dos2unix' : 'md5';
+  const actual = await hasher.hash(path, name);
+  if (!actual) return 'deleted';
+  if (!recorded?.md5) return 'modified';
+  return actual.md5 === recorded.md5 ? undefined : 'modified';
+}
+
+function cachePath(cacheDir: string, md5: string): string {
+  return join(cacheDir, 'files', 'md5', md5.slice(0, 2), md5.slice(2));
+}
+
+async function paramChanges(
+  stage: PipelineStage,
+  recorded: Record<string, Record<string, unknown>>,
+  readParams: (path: string) => Promise<unknown>,
+): Promise<StageChange[]> {
+  const byFile = new Map<string, (string | undefined)[]>();
+  for (const param of stage.params) byFile.set(param.file, [...(byFile.get(param.file) ?? []), param.key]);
+  const changes: StageChange[] = [];
+  for (const [file, keys] of byFile) {
+    const data = await readParams(join(stage.wdir, file));
+    if (data === undefined) {
+      changes.push({ kind: 'params', file, change: 'deleted' });
+      continue;
+    }
+    const info = recorded[file];
+    if (info === undefined) {
+      changes.push({ kind: 'params', file, change: 'new' });
+      continue;
+    }
+    const whole = keys.includes(undefined);
+    const actual: Record<string, unknown> = {};
+    let list: string[];
+    if (whole) {
+      if (typeof data === 'object' && data !== null && !Array.isArray(data)) Object.assign(actual, data);
+      list = [...new Set([...Object.keys(actual), ...Object.keys(info)])];
+    } else {
+      list = [...new Set(keys.filter((k): k is string => k !== undefined))];
+      for (const key of list) {
+        const value = selectDotted(data, key);
+        if (value.found) actual[key] = value.value;
+      }
+    }
+    for (const key of list) {
+      let change: StageChange['change'] | undefined;
+      if (!(key in actual)) change = 'deleted';
+      else if (!(key in info)) change = 'new';
+      else if (!isDeepStrictEqual(actual[key], info[key])) change = 'modified';
+      if (change) changes.push({ kind: 'params', file, key, change });
+    }
+  }
+  return changes;
+}
+
+function selectDotted(data: unknown, key: string): { found: true; value: unknown } | { found: false } {
+  let current: unknown = data;
+  for (const part of key.split('.')) {
+    if (Array.isArray(current) && /^\d+$/.test(part) && Number(part) < current.length) current = current[Number(part)];
+    else if (typeof current === 'object' && current !== null && !Array.isArray(current) && part in current) {
+      current = (current as Record<string, unknown>)[part];
+    } else return { found: false };
+  }
+  return { found: true, value: current };
+}
+
+/** The sentence the tree and the CLI show for one change. */
+export function describeChange(change: StageChange): string {
+  switch (change.kind) {
+    case 'deps':
+      return change.change === 'deleted' ? `deps missing: ${change.path}` : `deps changed: ${change.path}`;
+    case 'outs':
+      if (change.change === 'deleted') return `outs missing: ${change.path}`;
+      if (change.change === 'not in cache') return `outs not in cache: ${change.path}`;
+      return `outs changed: ${change.path}`;
+    case 'params':
+      if (change.key === undefined)
+        return change.change === 'deleted' ? `params file missing: ${change.file}` : `params not recorded: ${change.file}`;
+      return change.change === 'modified'
+        ? `params changed: ${change.key}`
+        : `params ${change.change === 'new' ? 'added' : 'removed'}: ${change.key}`;
+    case 'cmd':
+      return 'cmd changed';
+    case 'always':
+      return 'always changed';
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The DVC cache of the repository holding a folder (`.dvc/cache`, or `cache.dir` from .dvc/config). */
+export async function findCacheDir(start: string): Promise<string | undefined> {
+  let dir = start;
+  for (let i = 0; i < 64; i++) {
+    const dvcDir = join(dir, '.dvc');
+    if (await exists(dvcDir)) {
+      for (const config of ['config.local', 'config']) {
+        let text: string;
+        try {
+          text = await fs.readFile(join(dvcDir, config), 'utf8');
+        } catch {
+          continue;
+        }
+        const section = /^\s*\[\s*cache\s*\]\s*$([\s\S]*?)(?=^\s*\[|$(?![\s\S]))/m.exec(text);
+        const dirLine = section?.[1] ? /^\s*dir\s*=\s*(.+?)\s*$/m.exec(section[1]) : null;
+        if (dirLine?.[1]) return normalize(join(dvcDir, dirLine[1]));
+      }
+      return join(dvcDir, 'cache');
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+  return undefined;
+}
+
+/**
+ * Maps `dvc status --json` output to stage statuses. `pipeline` supplies the stages DVC leaves
+ * out (they are up to date, or frozen); `dvcYamlRelative` is the dvc.yaml path relative to the
+ * repository root, which DVC prefixes to stage names outside the root (`sub/dvc.yaml:train`).
+ */
+export function dvcStatusJson(output: string | Record<string, unknown>, pipeline?: DvcPipeline, dvcYamlRelative?: string): StageStatus[] {
+  const data = typeof output === 'string' ? (JSON.parse(output.trim().length > 0 ? output : '{}') as Record<string, unknown>) : output;
+  const prefix = dvcYamlRelative && dvcYamlRelative !== 'dvc.yaml' ? `${dvcYamlRelative.split(sep).join('/')}:` : '';
+  const result: StageStatus[] = [];
+  const reported = new Map<string, StageStatus>();
+  for (const [address, value] of Object.entries(data)) {
+    const name = prefix && address.startsWith(prefix) ? address.slice(prefix.length) : address;
+    if (prefix && !address.startsWith(prefix)) continue;
+    const changes: StageChange[] = [];
+    for (const item of Array.isArray(value) ? value : []) {
+      if (item === 'always changed') changes.push({ kind: 'always', change: 'modified' });
+      else if (item === 'changed command' || item === 'changed checksum') changes.push({ kind: 'cmd', change: 'modified' });
+      else if (typeof item === 'object' && item !== null) {
+        for (const [section, entries] of Object.entries(item as Record<string, unknown>)) {
+          const kind = section === 'changed outs' ? 'outs' : 'deps';
+          for (const [path, state] of Object.entries((entries ?? {}) as Record<string, unknown>)) {
+            if (typeof state === 'object' && state !== null) {
+              for (const [key, paramState] of Object.entries(state as Record<string, unknown>)) {
+                changes.push({ kind: 'params', file: path, key, change: asChange(paramState) });
+              }
+            } else if (kind === 'deps' && pipeline && isParamsFileOf(pipeline, name, path)) {
+              changes.push({ kind: 'params', file: path, change: asChange(state) });
+            } else {
+              changes.push({ kind, path, change: asChange(state) });
+            }
+          }
+        }
+      }
+    }
+    const stage = pipeline?.stages.find((s) => s.name === name);
+    const status: StageStatus = {
+      stage: name,
+      state: stage?.frozen ? 'frozen' : changes.length > 0 ? 'changed' : 'up-to-date',
+      reasons: changes.map(describeChange),
+      changes,
+    };
+    reported.set(name, status);
+  }
+  if (pipeline) {
+    for (const stage of pipeline.stages) {
+      result.push(
+        reported.get(stage.name) ?? { stage: stage.name, state: stage.frozen ? 'frozen' : 'up-to-date', reasons: [], changes: [] },
+      );
+    }
+  } else {
+    result.push(...reported.values());
+  }
+  return result;
+}
+
+function isParamsFileOf(pipeline: DvcPipeline, stageName: string, path: string): boolean {
+  const stage = pipeline.stages.find((s) => s.name === stageName);
+  if (!stage) return false;
+  const root = dirname(pipeline.file);
+  return stage.params.some((p) => {
+    const full = join(stage.wdir, p.file);
+    return p.file === path || relative(root, full) === normalize(path);
+  });
+}
+
+function asChange(state: unknown): StageChange['change'] {
+  return state === 'deleted' || state === 'new' || state === 'not in cache' ? state : 'modified';
+}
