@@ -46,18 +46,22 @@ export class MlflowSqliteSource implements RunSource {
 
   /**
    * Runs `read` against a state of the file no writer changed meanwhile: a commit that lands during
-   * the read (the change counter or the WAL moved) makes it start over, up to a few times.
+   * the read (the change counter or the WAL moved) makes it start over. A writer that commits
+   * every few milliseconds never leaves such a window, so after a few attempts the last read that
+   * completed without error is returned: it may miss the newest commit, which the next refresh shows.
    */
   private async consistently<T>(signal: AbortSignal | undefined, read: (db: SqliteDatabase) => Promise<T>): Promise<T> {
     let lastError: unknown;
+    let completed: { value: T } | undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       signal?.throwIfAborted();
       const db = await this.open();
       const before = db.version;
       try {
-        const result = await read(db);
+        const value = await read(db);
         await db.refresh();
-        if (db.version === before) return result;
+        if (db.version === before) return value;
+        completed = { value };
       } catch (error) {
         lastError = error;
         await db.refresh().catch(() => undefined);
@@ -65,6 +69,7 @@ export class MlflowSqliteSource implements RunSource {
         if (!(error instanceof SqliteFormatError) || !beingWritten) throw error;
       }
     }
+    if (completed) return completed.value;
     throw lastError instanceof Error
       ? lastError
       : new Error(`${this.label} kept changing while it was read; refresh again when the run that writes it pauses.`);
