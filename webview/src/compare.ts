@@ -344,7 +344,9 @@ function refreshCharts(): void {
     ...params.map((p) => ({ value: `param:${p}`, text: `param: ${p}` })),
     ...metrics.map((m) => ({ value: `metric:${m}`, text: `metric: ${m}` })),
   ];
-  const x = viewState.scatter.x ?? (params[0] !== undefined ? { kind: 'param' as ComparisonRowKind, key: params[0] } : undefined);
+  // By default the first param that differs between the runs: a constant one makes a useless plot.
+  const firstParam = comparison.rows.find((r) => r.kind === 'param' && r.changed)?.key ?? params[0];
+  const x = viewState.scatter.x ?? (firstParam !== undefined ? { kind: 'param' as ComparisonRowKind, key: firstParam } : undefined);
   const y = viewState.scatter.y ?? metrics[0];
   fillSelect(scatterX, axisChoices, x ? [`${x.kind}:${x.key}`] : []);
   fillSelect(
@@ -443,6 +445,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const message = event.data;
   switch (message.type) {
     case 'snapshot': {
+      const started = performance.now();
       setRuns(message.runs);
       viewState = sanitizeViewState(message.viewState, message.runs.length);
       comparison = message.comparison;
@@ -453,6 +456,8 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       renderTable();
       if (chartsBuilt) refreshCharts();
       vscodeApi.setState({ runIds: runs.map((r) => r.id), viewState });
+      // Read by the tests and the benchmark: when the snapshot was drawn and how long it took.
+      document.body.dataset.renderMs = String(performance.now() - started);
       document.body.dataset.rendered = String(Date.now());
       break;
     }

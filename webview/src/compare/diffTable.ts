@@ -168,7 +168,7 @@ export class DiffTable {
     });
     const pin = el('button', {
       className: 'icon',
-      text: baseline ? '📌' : '⚲',
+      text: baseline ? '◆' : '◇',
       title: baseline ? 'Baseline: the others show their change against this run' : 'Pin as baseline',
       attrs: {
         'data-action': 'baseline',
@@ -180,7 +180,7 @@ export class DiffTable {
     });
     const eye = el('button', {
       className: 'icon',
-      text: hidden ? '◌' : '●',
+      text: hidden ? '○' : '●',
       title: hidden ? 'Hidden from the charts: show' : 'Shown in the charts: hide',
       attrs: {
         'data-action': 'hide',

@@ -1,0 +1,280 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test, type TestContext } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { buildComparison } from '../../src/core/compare/comparison';
+import type { Run } from '../../src/core/runs/model';
+import { comparisonOptionsOf, defaultViewState, type CompareViewState, type HostToWebview } from '../../src/shared/compareProtocol';
+import { requireTool, repoRoot, waitFor } from '../support/tools';
+import { chromiumArgs, ORIGIN, openPanel, sendSnapshot, type PanelPage } from '../webview/compareHarness';
+
+const XSS = [
+  '<img src=x onerror=alert(1)>',
+  '"><script>alert(2)</script>',
+  '<svg onload=alert(3)>',
+  "javascript:alert('4')",
+  '<iframe src=javascript:alert(5)>',
+  '{{constructor.constructor("alert(6)")()}}',
+];
+
+let browser: Browser | undefined;
+async function launch(t: TestContext): Promise<Browser | undefined> {
+  const executablePath = requireTool(t, 'chromium', 'apt-get install -y chromium');
+  if (!executablePath) return undefined;
+  browser ??= await chromium.launch({ executablePath, args: chromiumArgs, headless: true });
+  return browser;
+}
+
+function snapshot(runs: Run[], viewState: CompareViewState = defaultViewState(runs.length)): HostToWebview & { type: 'snapshot' } {
+  return { type: 'snapshot', runs, comparison: buildComparison(runs, comparisonOptionsOf(viewState)), viewState };
+}
+
+function run(id: string, params: Run['params'], metrics: Run['metrics'], tags: Run['tags'] = {}, name = `run ${id}`): Run {
+  return { id, source: 'mlflow', experiment: 'wine', name, status: 'finished', params, metrics, tags };
+}
+
+const threeRuns = [
+  run('a', { lr: 0.1, depth: 4, model: 'rf' }, { val_loss: 0.5, accuracy: 0.8 }),
+  run('b', { lr: 0.01, depth: 4, model: 'rf' }, { val_loss: 0.4, accuracy: 0.9 }),
+  run('c', { lr: 0.001, depth: 4, model: 'gb' }, { val_loss: 0.45, accuracy: 0.85 }),
+];
+
+const bodyText = (panel: PanelPage): Promise<string> => panel.page.evaluate(() => document.body.innerText);
+
+describe('compare panel in headless Chromium', () => {
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('data that looks like markup renders as text: no script runs, no element is made, nothing is fetched', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    // Without the CSP, so it is the rendering that is safe, not the policy catching it.
+    const panel = await openPanel(b, { csp: false });
+    const runs = XSS.map((x, i) =>
+      run(`xss-${i}`, { [x]: x, lr: i }, { [`${x}_loss`]: i + 0.5, accuracy: 1 / (i + 1) }, { [x]: x, note: x }, x),
+    );
+    await sendSnapshot(panel, snapshot(runs, { ...defaultViewState(runs.length), onlyChanged: false }));
+    const seen = async (): Promise<void> => {
+      const text = await bodyText(panel);
+      assert.ok(text.includes('<img src=x onerror=alert(1)>'), 'the literal text is shown');
+      const injected = await panel.page.evaluate(
+        () => document.querySelectorAll('img, svg, iframe, script:not([src]), [onerror], [onload]').length,
+      );
+      assert.equal(injected, 0, 'no element was created from data');
+    };
+    await seen();
+    // The same data through the transposed table, a baseline, and every chart.
+    await panel.page.check('#transpose');
+    await panel.page.selectOption('select#control-2, header select', { index: 1 });
+    await seen();
+    await panel.page.click('#tab-charts');
+    await panel.page.waitForSelector('.chart-card canvas');
+    await waitFor('history requests', async () => ((await panel.posted()).some((m) => m.type === 'requestHistory') ? true : undefined));
+    const requested = (await panel.posted()).filter((m) => m.type === 'requestHistory');
+    for (const r of requested) {
+      if (r.type !== 'requestHistory') continue;
+      await panel.send({
+        type: 'history',
+        metric: r.metric,
+        series: r.runIds.map((runId) => ({ runId, points: [0, 1, 2].map((step) => ({ step, timestamp: step * 1000, value: step + 1 })) })),
+      });
+    }
+    await panel.page.hover('.chart-box canvas');
+    await seen();
+    assert.ok(
+      (await panel.page.evaluate(() => [...document.querySelectorAll('.chart-title')].map((e) => e.textContent))).includes(
+        `${XSS[0]}_loss`,
+      ),
+    );
+    assert.deepEqual(panel.dialogs, [], 'no dialog opened');
+    assert.deepEqual(
+      panel.requests.filter((u) => ![`${ORIGIN}/index.html`, `${ORIGIN}/compare.js`, `${ORIGIN}/compare.css`].includes(u)),
+      [],
+      'no network request beyond the page and its bundle',
+    );
+    assert.deepEqual(panel.pageErrors, []);
+    await panel.close();
+  });
+
+  test('under the host CSP the bundle runs with no violation, and the page holds no data before the snapshot', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    const panel = await openPanel(b);
+    assert.ok(!(await panel.page.content()).includes('run a'));
+    await sendSnapshot(panel, snapshot(threeRuns));
+    await panel.page.click('#tab-charts');
+    await panel.page.waitForSelector('.chart-card canvas');
+    assert.deepEqual(await panel.violations(), []);
+    assert.deepEqual(panel.pageErrors, []);
+    await panel.close();
+  });
+
+  test('only changed, baseline deltas, best marks, sorting, keyboard and export behave as a user expects', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    const panel = await openPanel(b);
+    await sendSnapshot(panel, snapshot(threeRuns));
+    const rowKeys = (): Promise<string[]> =>
+      panel.page.evaluate(() => [...document.querySelectorAll('tbody .key-header .key')].map((e) => e.textContent ?? ''));
+    const runOrder = (): Promise<string[]> =>
+      panel.page.evaluate(() => [...document.querySelectorAll('thead .run-name')].map((e) => e.textContent ?? ''));
+
+    assert.equal(await panel.page.isChecked('#only-changed'), true, 'on by default for three runs');
+    assert.deepEqual(await rowKeys(), ['lr', 'model', 'accuracy', 'val_loss']);
+    await panel.page.uncheck('#only-changed');
+    assert.deepEqual(await rowKeys(), ['depth', 'lr', 'model', 'accuracy', 'val_loss']);
+
+    // The best of each metric is marked: run b has the lowest loss and the highest accuracy.
+    const best = await panel.page.evaluate(() =>
+      [...document.querySelectorAll('td.best')].map((e) => `${e.getAttribute('aria-colindex')}`),
+    );
+    assert.deepEqual(best, ['3', '3']);
+
+    await panel.page.selectOption('header select', 'b');
+    assert.deepEqual(await runOrder(), ['run b', 'run a', 'run c'], 'the baseline comes first');
+    const deltas = await panel.page.evaluate(() => [...document.querySelectorAll('td .delta')].map((e) => e.textContent));
+    assert.ok(deltas.includes('−0.1 (−11.1%)'), `accuracy delta of run a: ${deltas.join(' | ')}`);
+    assert.ok(deltas.includes('+0.1 (+25.0%)'), 'val_loss delta of run a');
+    assert.equal(await panel.page.locator('td .delta.worse').count(), 4, 'run a and c are worse than b on both metrics');
+    await panel.page.selectOption('header select', '');
+
+    // Sort runs by val_loss: best (lowest) first, then reversed.
+    const sortLoss = panel.page.locator('tbody tr', { hasText: 'val_loss' }).locator('button[aria-label="Sort runs"]');
+    await sortLoss.click();
+    assert.deepEqual(await runOrder(), ['run b', 'run c', 'run a']);
+    await sortLoss.click();
+    assert.deepEqual(await runOrder(), ['run a', 'run c', 'run b']);
+
+    // Filter.
+    await panel.page.fill('input[type="search"]', 'LOSS');
+    assert.deepEqual(await rowKeys(), ['val_loss']);
+    await panel.page.fill('input[type="search"]', '');
+
+    // Keyboard: a cell takes focus and arrows move it.
+    await panel.page.locator('tbody td').first().click();
+    await panel.page.keyboard.press('ArrowDown');
+    const focused = await panel.page.evaluate(() => {
+      const e = document.activeElement as HTMLElement | null;
+      return e ? `${e.dataset.row},${e.dataset.column}` : '';
+    });
+    assert.equal(focused, '1,0');
+
+    await panel.page.click('button:has-text("Save CSV…")');
+    await panel.page.click('button:has-text("Copy as Markdown")');
+    const posted = await panel.posted();
+    assert.ok(posted.some((m) => m.type === 'export' && m.format === 'csv' && m.action === 'save'));
+    assert.ok(posted.some((m) => m.type === 'export' && m.format === 'markdown' && m.action === 'copy'));
+    const lastState = [...posted].reverse().find((m) => m.type === 'viewState');
+    assert.ok(lastState?.type === 'viewState' && lastState.viewState.sort?.key === 'val_loss', 'view state reaches the host');
+    const saved = await panel.page.evaluate(() =>
+      (window as unknown as { acquireVsCodeApi(): { getState(): unknown } }).acquireVsCodeApi().getState(),
+    );
+    assert.ok(saved === undefined || typeof saved === 'object');
+    await panel.close();
+  });
+
+  test('2,000 runs × 200 keys render with a bounded DOM, scroll to the last row and transpose', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    const panel = await openPanel(b);
+    const runs: Run[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const params: Run['params'] = {};
+      const metrics: Run['metrics'] = {};
+      const tags: Run['tags'] = {};
+      for (let k = 0; k < 80; k++) params[`p${k}`] = (i * (k + 1)) % 97;
+      for (let k = 0; k < 100; k++) metrics[`m${k}_loss`] = Math.sin(i + k);
+      for (let k = 0; k < 20; k++) tags[`t${k}`] = `tag ${(i + k) % 7}`;
+      runs.push(run(`r${i}`, params, metrics, tags, `run ${i}`));
+    }
+    const ms = await sendSnapshot(panel, snapshot(runs));
+    t.diagnostic(`2,000 × 200: snapshot to first render in the page: ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 1000, `first render took ${ms} ms`);
+    const counts = () =>
+      panel.page.evaluate(() => ({
+        rows: document.querySelectorAll('tbody tr').length,
+        cells: document.querySelectorAll('tbody td').length,
+        rowCount: document.querySelector('table')?.getAttribute('aria-rowcount'),
+        colCount: document.querySelector('table')?.getAttribute('aria-colcount'),
+      }));
+    let c = await counts();
+    assert.equal(c.rowCount, '201');
+    assert.equal(c.colCount, '2001');
+    assert.ok(c.rows > 10 && c.rows <= 40, `rows in the DOM: ${c.rows}`);
+    assert.ok(c.cells <= 40 * 12, `cells in the DOM: ${c.cells}`);
+
+    await panel.page.evaluate(() => {
+      const scroller = document.querySelector('.diff-scroll') as HTMLElement;
+      scroller.scrollTop = scroller.scrollHeight;
+      scroller.scrollLeft = scroller.scrollWidth;
+    });
+    await waitFor('the last key to be drawn', async () =>
+      (await panel.page.evaluate(() => document.querySelector('tbody tr:last-child')?.getAttribute('aria-rowindex'))) === '201'
+        ? true
+        : undefined,
+    );
+    assert.ok(await panel.page.evaluate(() => [...document.querySelectorAll('thead .run-name')].some((e) => e.textContent === 'run 1999')));
+
+    const started = Date.now();
+    await panel.page.check('#transpose');
+    t.diagnostic(`transpose of 2,000 runs: ${Date.now() - started} ms`);
+    c = await counts();
+    assert.equal(c.rowCount, '2001');
+    assert.ok(c.rows <= 40, `rows in the DOM after transpose: ${c.rows}`);
+    await panel.page.evaluate(() => {
+      const scroller = document.querySelector('.diff-scroll') as HTMLElement;
+      scroller.scrollTop = scroller.scrollHeight;
+    });
+    await waitFor('the last run to be drawn', async () =>
+      (await panel.page.evaluate(() => document.querySelector('tbody tr:last-child .run-name')?.textContent)) === 'run 1999'
+        ? true
+        : undefined,
+    );
+    assert.deepEqual(panel.pageErrors, []);
+    await panel.close();
+  });
+
+  test('light and dark themes: screenshots of the table and the charts', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    const results = join(repoRoot, 'test-results');
+    mkdirSync(results, { recursive: true });
+    const themes: Record<string, Record<string, string>> = {
+      dark: { '--vscode-foreground': '#cccccc', '--vscode-editor-background': '#1f1f1f', '--vscode-charts-green': '#89d185' },
+      light: {
+        '--vscode-foreground': '#3b3b3b',
+        '--vscode-editor-background': '#ffffff',
+        '--vscode-charts-green': '#388a34',
+        '--vscode-charts-red': '#e51400',
+      },
+    };
+    for (const [name, themeVariables] of Object.entries(themes)) {
+      const panel = await openPanel(b, { themeVariables, viewport: { width: 1200, height: 760 } });
+      await sendSnapshot(panel, snapshot(threeRuns, { ...defaultViewState(3), baselineRunId: 'a' }));
+      const background = await panel.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.equal(background, name === 'dark' ? 'rgb(31, 31, 31)' : 'rgb(255, 255, 255)');
+      await panel.page.screenshot({ path: join(results, `compare-table-${name}.png`) });
+      await panel.page.click('#tab-charts');
+      await panel.page.waitForSelector('.chart-card canvas');
+      const requests = (await panel.posted()).filter((m) => m.type === 'requestHistory');
+      for (const r of requests) {
+        if (r.type !== 'requestHistory') continue;
+        await panel.send({
+          type: 'history',
+          metric: r.metric,
+          series: r.runIds.map((runId, i) => ({
+            runId,
+            points: Array.from({ length: 50 }, (_, step) => ({ step, timestamp: step * 1000, value: (1 + i) / (step + 2) })),
+          })),
+        });
+      }
+      await panel.page.screenshot({ path: join(results, `compare-charts-${name}.png`), fullPage: true });
+      assert.deepEqual(panel.pageErrors, []);
+      await panel.close();
+    }
+  });
+});
