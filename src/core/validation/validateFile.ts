@@ -2,20 +2,28 @@ import { compareFindings, type Finding } from '../diagnostic';
 import { diskFileAccess, type FileAccess } from '../fileAccess';
 import { fileKindOf } from '../fileKinds';
 import { parseYaml, type ParsedYaml } from '../yaml/parseYaml';
+import { parseDvcPipeline } from '../pipeline/dvcPipeline';
 import { checkDataContract } from './dataContract';
+import { checkDvcGraph } from './dvcGraph';
+import { checkDvcParams } from './dvcParams';
 import { checkDvcStructure } from './dvcStructure';
 import { checkerFailed, dedupeFindings } from './findings';
 import { checkMlproject } from './mlprojectChecks';
 import type { ValidationOptions } from './options';
+import { ParamsFiles } from './paramsFiles';
 import { checkParamsSchema } from './paramsSchema';
+import { checkUnusedParams } from './unusedParams';
 
 export type { ValidationOptions } from './options';
 
 type Checker = (parsed: ParsedYaml, files: FileAccess, options: ValidationOptions) => Finding[] | Promise<Finding[]>;
 
 const CHECKERS: Record<string, Array<[name: string, check: Checker]>> = {
-  dvc: [['dvc.yaml structure', (parsed) => checkDvcStructure(parsed)]],
-  params: [['params schema', checkParamsSchema]],
+  dvc: [['dvc.yaml', checkDvc]],
+  params: [
+    ['params schema', checkParamsSchema],
+    ['unused params', (parsed, files, options) => (options.reportUnusedParams === true ? checkUnusedParams(parsed, files) : [])],
+  ],
   dataSchema: [['data contract', checkDataContract]],
   mlproject: [['MLproject', (parsed, files) => checkMlproject(parsed, files)]],
 };
@@ -52,6 +60,31 @@ export async function validateFile(
   } catch (error) {
     return [checkerFailed(path, 'file', error)];
   }
+}
+
+/** Parser problems the structure check already reports, from the schema, at the same place. */
+const COVERED_BY_STRUCTURE = new Set(['dvc-missing-cmd', 'dvc-missing-do', 'dvc-stage-type']);
+
+/** Structure from the schema, then the expanded pipeline: its own problems, params and graph. */
+async function checkDvc(parsed: ParsedYaml, files: FileAccess): Promise<Finding[]> {
+  const structure = checkDvcStructure(parsed);
+  if (parsed.value === undefined || parsed.value === null || typeof parsed.value !== 'object') return structure;
+  const { pipeline, problems } = await parseDvcPipeline(parsed.file, parsed.text, files);
+  const taken = new Set(structure.map((f) => `${f.range.start.line}:${f.range.start.character}`));
+  const own = problems.filter(
+    (p) => p.file === parsed.file && !COVERED_BY_STRUCTURE.has(p.code) && !taken.has(`${p.range.start.line}:${p.range.start.character}`),
+  );
+  const results = [...structure, ...own];
+  const guarded = async (name: string, run: () => Promise<Finding[]>): Promise<void> => {
+    try {
+      results.push(...(await run()));
+    } catch (error) {
+      results.push(checkerFailed(parsed.file, name, error));
+    }
+  };
+  await guarded('dvc.yaml params', () => checkDvcParams(pipeline, new ParamsFiles(files)));
+  await guarded('dvc.yaml graph', () => checkDvcGraph(pipeline, files));
+  return results;
 }
 
 function isFileAccess(value: FileAccess | ValidationOptions): value is FileAccess {

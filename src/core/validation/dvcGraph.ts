@@ -1,0 +1,94 @@
+import { basename, dirname, relative } from 'node:path';
+import { SOURCE, type Finding, type Range } from '../diagnostic';
+import type { FileAccess } from '../fileAccess';
+import { buildStageGraph, findCycles, stagePathOf } from '../pipeline/graph';
+import type { DvcPipeline, SourceSpan } from '../pipeline/model';
+
+/**
+ * The pipeline as a graph: deps nobody produces and that are not on disk, outs produced twice or
+ * nested in another out, and cycles.
+ */
+export async function checkDvcGraph(pipeline: DvcPipeline, files: FileAccess): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const graph = buildStageGraph([pipeline]);
+  const shown = (path: string): string => relative(dirname(pipeline.file), path) || basename(path);
+  const nameOf = (id: string): string => graph.nodes.get(id)?.stage.name ?? id;
+  const here = (span: SourceSpan | undefined): span is SourceSpan => span !== undefined && span.file === pipeline.file;
+
+  const produced = new Set(graph.edges.map((e) => `${e.to}\0${e.path}`));
+  for (const node of graph.nodes.values()) {
+    for (const dep of node.stage.deps) {
+      if (!here(dep.span) || dep.path.includes('${') || /^[a-z][a-z0-9+.-]*:\/\//i.test(dep.path)) continue;
+      const path = stagePathOf(node.stage, dep.path);
+      if (produced.has(`${node.id}\0${path}`) || (await files.exists(path))) continue;
+      findings.push(
+        make(
+          pipeline.file,
+          dep.span.range,
+          'warning',
+          'dvc-dep-missing',
+          `Dependency "${dep.path}" of stage "${node.stage.template ?? node.stage.name}" does not exist and no stage produces it; create it or add the stage that writes it.`,
+          { path },
+        ),
+      );
+    }
+  }
+
+  for (const conflict of graph.conflicts) {
+    const [first, second] = conflict.outs;
+    const [firstStage, secondStage] = conflict.stages.map(nameOf) as [string, string];
+    if (conflict.kind === 'duplicate') {
+      if (!here(second.span)) continue;
+      const who = firstStage === secondStage ? `stage "${firstStage}" twice` : `both "${firstStage}" and "${secondStage}"`;
+      findings.push(
+        make(
+          pipeline.file,
+          second.span.range,
+          'error',
+          'dvc-duplicate-out',
+          `Output "${shown(conflict.paths[1])}" is produced by ${who}; an output can come from only one stage.`,
+          { path: conflict.paths[1] },
+        ),
+      );
+    } else {
+      const span = here(second.span) ? second.span : here(first.span) ? first.span : undefined;
+      if (span === undefined) continue;
+      findings.push(
+        make(
+          pipeline.file,
+          span.range,
+          'error',
+          'dvc-overlapping-outs',
+          `Output "${shown(conflict.paths[1])}" of stage "${secondStage}" lies inside output "${shown(conflict.paths[0])}" of stage "${firstStage}"; DVC does not allow overlapping outputs.`,
+          { paths: conflict.paths },
+        ),
+      );
+    }
+  }
+
+  for (const cycle of findCycles(graph)) {
+    const names = cycle.map(nameOf);
+    const loop = [...names, names[0]].join(' → ');
+    for (const id of cycle) {
+      const span = graph.nodes.get(id)?.stage.span;
+      if (!here(span)) continue;
+      findings.push(
+        make(pipeline.file, span.range, 'error', 'dvc-cycle', `Stages ${loop} depend on each other in a cycle; remove one of those deps.`, {
+          stages: names,
+        }),
+      );
+    }
+  }
+  return findings;
+}
+
+function make(
+  file: string,
+  range: Range,
+  severity: Finding['severity'],
+  code: string,
+  message: string,
+  data: Record<string, unknown>,
+): Finding {
+  return { file, range, severity, code, message, source: SOURCE, data };
+}

@@ -1,0 +1,73 @@
+import { extname } from 'node:path';
+import type { FileAccess } from '../fileAccess';
+import { parseYaml } from '../yaml/parseYaml';
+
+/** A params file as the checks see it: its data, or why it cannot be looked into. */
+export type LoadedParams = { state: 'missing' } | { state: 'unsupported' } | { state: 'unreadable' } | { state: 'ok'; value: unknown };
+
+/**
+ * Reads params files once per validation. YAML and JSON are looked into; TOML and Python params
+ * files exist for DVC too but are only checked for existence.
+ */
+export class ParamsFiles {
+  private readonly cache = new Map<string, Promise<LoadedParams>>();
+
+  constructor(private readonly files: FileAccess) {}
+
+  load(path: string): Promise<LoadedParams> {
+    let loaded = this.cache.get(path);
+    if (loaded === undefined) {
+      loaded = this.read(path);
+      this.cache.set(path, loaded);
+    }
+    return loaded;
+  }
+
+  private async read(path: string): Promise<LoadedParams> {
+    const text = await this.files.readText(path);
+    if (text === undefined) return (await this.files.exists(path)) ? { state: 'unreadable' } : { state: 'missing' };
+    const ext = extname(path).toLowerCase();
+    if (ext === '.json') {
+      try {
+        return { state: 'ok', value: JSON.parse(text) as unknown };
+      } catch {
+        return { state: 'unreadable' };
+      }
+    }
+    if (ext === '.yaml' || ext === '.yml') {
+      const parsed = parseYaml(path, text);
+      return parsed.value === undefined && parsed.findings.some((f) => f.severity === 'error')
+        ? { state: 'unreadable' }
+        : { state: 'ok', value: parsed.value };
+    }
+    return { state: 'unsupported' };
+  }
+}
+
+/** Looks a dotted key up the way DVC does: nested mappings, numeric segments index lists. */
+export function hasParam(value: unknown, key: string): boolean {
+  let current: unknown = value;
+  for (const part of key.split('.')) {
+    if (Array.isArray(current) && /^\d+$/.test(part)) current = current[Number(part)];
+    else if (
+      current !== null &&
+      typeof current === 'object' &&
+      !Array.isArray(current) &&
+      Object.prototype.hasOwnProperty.call(current, part)
+    ) {
+      current = (current as Record<string, unknown>)[part];
+    } else return false;
+  }
+  return true;
+}
+
+/** Every dotted key of a params value, parents included (`train`, `train.lr`), for suggestions. */
+export function dottedKeys(value: unknown, prefix = '', into: string[] = [], depth = 0): string[] {
+  if (depth > 32 || value === null || typeof value !== 'object' || Array.isArray(value)) return into;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const dotted = prefix === '' ? key : `${prefix}.${key}`;
+    into.push(dotted);
+    dottedKeys(child, dotted, into, depth + 1);
+  }
+  return into;
+}
