@@ -1,40 +1,44 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import type { ParamValue } from './model';
 
+/** Where run records live, relative to the workspace folder. */
+export const RUN_RECORDS_DIR = join('.mlops', 'runs');
+
 /**
- * A run started from the Pipelines view or `mlops pipeline run`, recorded as
- * `.mlops/runs/<id>.json` beside the dvc.yaml so the Runs view and the compare panel can show it
- * with no MLflow at all. The combined output is beside it as `<id>.log`.
+ * What the pipeline runner writes to `.mlops/runs/<id>.json` for each run it starts, and rewrites
+ * when the run ends. Times are ISO 8601.
  */
-export type RunRecordRunner = 'dvc' | 'builtin' | 'mlflow';
-
-export type RunRecordStatus = 'running' | 'finished' | 'failed' | 'killed';
-
 export interface RunRecord {
-  /** Sortable: UTC timestamp then a short random suffix (`20261123T182926123Z-a1b2c3`). */
+  /** Unique per run; also the file name (without .json). */
   id: string;
-  /** Stage names that were asked for (DVC names such as `train@rf`). */
+  /** The pipeline file, relative to the workspace folder (like `dvc.yaml` or `sub/dvc.yaml`). */
+  pipeline?: string;
+  /** Stage names as DVC names them (`train@rf`). */
   stages: string[];
-  /** The dvc.yaml (or MLproject), relative to the folder holding `.mlops/`. */
-  pipelineFile: string;
-  runner: RunRecordRunner;
-  /** ISO 8601. */
   startTime: string;
   endTime?: string;
-  status: RunRecordStatus;
-  exitCode?: number;
-  /** Params of the stages' params files at the start of the run, flattened to dotted keys. */
+  status: 'running' | 'finished' | 'failed' | 'killed';
+  exitCode?: number | null;
+  /** The params the run read, flattened to dotted keys (nested objects are flattened on read too). */
   params: Record<string, ParamValue>;
-  /** Numbers from the stages' metrics files after the run, flattened to dotted keys. */
+  /** The metrics files' values when the run ended, flattened to dotted keys. */
   metrics: Record<string, number>;
-  /** Git commit of the folder, when it is in a Git repository. */
+  /** HEAD when the run started. */
   commit?: string;
-  /** Whether the working tree had uncommitted changes at the start of the run. */
-  dirty?: boolean;
-  /** The run's output, relative to the folder holding `.mlops/`. */
+  /** The run's output log, relative to the workspace folder. */
   logFile?: string;
-  /** One sentence on why the run failed, when it did. */
-  message?: string;
 }
 
-/** Records are JSON files; anything else in `.mlops/runs/` is not a record. */
-export const RUN_RECORD_VERSION = 1;
+/** Writes a record atomically (temp file, then rename), so readers never see half a file. */
+export async function writeRunRecord(folder: string, record: RunRecord): Promise<string> {
+  if (!/^[\w.-]+$/.test(record.id))
+    throw new Error(`A run id may hold only letters, digits, '.', '_' and '-' (got ${JSON.stringify(record.id)}).`);
+  const dir = join(folder, RUN_RECORDS_DIR);
+  await fs.mkdir(dir, { recursive: true });
+  const path = join(dir, `${record.id}.json`);
+  const temp = `${path}.${process.pid}.tmp`;
+  await fs.writeFile(temp, `${JSON.stringify(record, null, 2)}\n`);
+  await fs.rename(temp, path);
+  return path;
+}
