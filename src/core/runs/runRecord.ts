@@ -28,6 +28,12 @@ export interface RunRecord {
   commit?: string;
   /** The run's output log, relative to the workspace folder. */
   logFile?: string;
+  /** What ran the stages. */
+  runner?: 'dvc' | 'builtin' | 'mlflow';
+  /** Whether tracked files had uncommitted changes when the run started. */
+  dirty?: boolean;
+  /** One sentence on why the run failed or was refused, when it did not finish. */
+  message?: string;
 }
 
 /** Writes a record atomically (temp file, then rename), so readers never see half a file. */
