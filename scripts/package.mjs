@@ -1,3 +1,4 @@
+// Relative README links are kept as they are (the .vsix carries media/ itself).
 // Builds for production and packages the extension as out/mlops-workbench.vsix (bundled, so no
 // node_modules inside), then checks the size budget.
 import { execFileSync } from 'node:child_process';
@@ -8,7 +9,16 @@ const budget = 3 * 1024 * 1024;
 mkdirSync('out', { recursive: true });
 execFileSync(
   process.execPath,
-  ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', target],
+  [
+    'node_modules/@vscode/vsce/vsce',
+    'package',
+    '--no-dependencies',
+    '--allow-missing-repository',
+    '--no-rewrite-relative-links',
+    '--skip-license',
+    '-o',
+    target,
+  ],
   { stdio: 'inherit' },
 );
 const size = statSync(target).size;

@@ -4,7 +4,7 @@
 // Prints "VS Code <version> extension host: N passed, M failed"; fails on M > 0 or N = 0.
 //   node scripts/test-vscode.mjs [--grep text] [--workspace folder] [--keep]
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeServerBinary, launchChromium, makeProfile, repoRoot, startCodeServer } from './lib/codeServer.mjs';
@@ -26,7 +26,13 @@ const started = Date.now();
 const server = await startCodeServer({
   binary,
   profile,
-  env: { MLOPS_TEST_RESULTS: resultsFile, MLOPS_TEST_GREP: option('--grep') ?? '', DVC_NO_ANALYTICS: '1' },
+  env: {
+    MLOPS_TEST_RESULTS: resultsFile,
+    MLOPS_TEST_GREP: option('--grep') ?? '',
+    DVC_NO_ANALYTICS: '1',
+    WINE_QUALITY_MLFLOW: '0',
+    PATH: `${join(repoRoot, '.venv', 'bin')}:${process.env.PATH ?? ''}`,
+  },
   log: verbose ? (text) => process.stderr.write(text) : undefined,
 });
 
@@ -73,7 +79,18 @@ function copyExample() {
   const target = join(mkdtempSync(join(tmpdir(), 'mlops-ws-')), 'wine-quality');
   cpSync(join(repoRoot, 'examples', 'wine-quality'), target, {
     recursive: true,
-    filter: (source) => !/[\\/](artifacts|mlruns|\.mlops|tmp)$|mlflow\.db$/.test(source),
+    filter: (source) => !/[\\/](artifacts|mlruns|\.mlops|tmp|__pycache__)$|mlflow\.db$|dvc\.lock$/.test(source),
   });
+  // The project's Python tools, as a user's project has them in its own .venv.
+  if (existsSync(join(repoRoot, '.venv'))) symlinkSync(join(repoRoot, '.venv'), join(target, '.venv'));
+  // DVC needs a Git repository (its stages are tracked next to the code).
+  const git = (...gitArgs) =>
+    execFileSync('git', ['-c', 'user.name=MLOps Tests', '-c', 'user.email=tests@example.invalid', ...gitArgs], {
+      cwd: target,
+      stdio: 'pipe',
+    });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'wine-quality example');
   return target;
 }

@@ -4,6 +4,7 @@ import { registerCompare } from './compare/registerCompare';
 import { registerDocker } from './docker/registerDocker';
 import { isRelevantDocument, LanguageClientHost } from './languageClient';
 import { output, showError } from './output';
+import type { PipelinesTree } from './pipeline/pipelinesTree';
 import { registerPipelines } from './pipeline/registerPipelines';
 import { registerRuns } from './runs/registerRuns';
 import type { Services } from './services';
@@ -11,6 +12,8 @@ import type { Services } from './services';
 /** What tests and other parts of the extension can reach after activation. */
 export interface MlopsApi {
   languageClientRunning(): boolean;
+  /** The Pipelines view's nodes, as the view shows them (for tests and other extensions). */
+  pipelines: PipelinesTree;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<MlopsApi> {
@@ -18,7 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MlopsA
   context.subscriptions.push(languageClient, output);
   const services: Services = { context, languageClient };
 
-  registerPipelines(services);
+  const pipelines = registerPipelines(services);
   registerRuns(services);
   registerCompare(services);
   registerDocker(services);
@@ -66,7 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MlopsA
     if (found.length > 0) startLanguageClient();
   }
 
-  return { languageClientRunning: () => languageClient.running !== undefined };
+  return { languageClientRunning: () => languageClient.running !== undefined, pipelines };
 }
 
 export function deactivate(): void {

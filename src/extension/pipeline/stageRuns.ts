@@ -1,0 +1,218 @@
+import { dirname, relative } from 'node:path';
+import * as vscode from 'vscode';
+import { runBuiltin } from '../../core/runner/builtinRunner';
+import { startProcess, type RunningProcess } from '../../core/runner/processTree';
+import type { RunEvent } from '../../core/runner/runEvents';
+import { output } from '../output';
+
+/** A `mlops` task: what tasks.json entries look like (`"type": "mlops"`). */
+export interface MlopsTaskDefinition extends vscode.TaskDefinition {
+  type: 'mlops';
+  /** dvc.yaml (or MLproject), relative to the workspace folder. */
+  pipeline: string;
+  /** Stage name (`train@rf`) or MLflow entry point; none for the whole pipeline. */
+  stage?: string;
+  single?: boolean;
+  force?: boolean;
+  /** For MLproject entry points: parameter values. */
+  parameters?: Record<string, string>;
+}
+
+/** How a run reports to the rest of the editor (tree icons, status bar). */
+export interface RunObserver {
+  started(file: string, stage: string | undefined): void;
+  stageRunning(file: string, stage: string): void;
+  stageEnded(file: string, stage: string, ok: boolean, detail?: string): void;
+  finished(file: string, stage: string | undefined, outcome: { exitCode: number; message?: string }): void;
+}
+
+export type RunnerChoice = 'dvc' | 'builtin' | 'mlflow';
+
+export interface RunTarget {
+  folder: vscode.WorkspaceFolder;
+  /** Absolute path of dvc.yaml or MLproject. */
+  file: string;
+  definition: MlopsTaskDefinition;
+}
+
+/** Finds the dvc executable: the setting, the workspace's .venv, then PATH. */
+export async function findTool(name: 'dvc' | 'mlflow', folder: vscode.WorkspaceFolder, setting: string): Promise<string | undefined> {
+  const candidates = [setting, vscode.Uri.joinPath(folder.uri, '.venv', 'bin', name).fsPath].filter((c) => c.length > 0);
+  for (const candidate of candidates) {
+    try {
+      await vscode.workspace.fs.stat(vscode.Uri.file(candidate));
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+    try {
+      await vscode.workspace.fs.stat(vscode.Uri.file(`${dir}/${name}`));
+      return `${dir}/${name}`;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+export function taskLabel(definition: MlopsTaskDefinition): string {
+  const what = definition.stage ?? 'pipeline';
+  const flags = [definition.single ? 'this stage only' : '', definition.force ? 'forced' : ''].filter(Boolean).join(', ');
+  return `${what} (${definition.pipeline})${flags ? ` — ${flags}` : ''}`;
+}
+
+/**
+ * Builds the VS Code task for a run. Its execution is a pseudoterminal over the core runners, so
+ * output streams to the terminal, the tree follows the stages, and terminating the task stops the
+ * whole process tree.
+ */
+export function makeTask(
+  target: RunTarget,
+  runner: () => Promise<{ choice: RunnerChoice; tool?: string } | { error: string }>,
+  observer: RunObserver,
+): vscode.Task {
+  const task = new vscode.Task(
+    target.definition,
+    target.folder,
+    taskLabel(target.definition),
+    'mlops',
+    new vscode.CustomExecution(async () => new RunTerminal(target, runner, observer)),
+  );
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  task.group = vscode.TaskGroup.Build;
+  return task;
+}
+
+class RunTerminal implements vscode.Pseudoterminal {
+  private readonly writer = new vscode.EventEmitter<string>();
+  private readonly closer = new vscode.EventEmitter<number>();
+  readonly onDidWrite = this.writer.event;
+  readonly onDidClose = this.closer.event;
+  private readonly abort = new AbortController();
+  private process: RunningProcess | undefined;
+
+  constructor(
+    private readonly target: RunTarget,
+    private readonly runner: () => Promise<{ choice: RunnerChoice; tool?: string } | { error: string }>,
+    private readonly observer: RunObserver,
+  ) {}
+
+  open(): void {
+    void this.run().then(
+      (code) => this.closer.fire(code),
+      (error: unknown) => {
+        this.write(`\r\n${String(error)}\r\n`);
+        this.closer.fire(1);
+      },
+    );
+  }
+
+  close(): void {
+    this.abort.abort();
+    void this.process?.stop();
+  }
+
+  private write(text: string): void {
+    this.writer.fire(text.replace(/\r?\n/g, '\r\n'));
+  }
+
+  private async run(): Promise<number> {
+    const { file, definition } = this.target;
+    const chosen = await this.runner();
+    if ('error' in chosen) {
+      this.write(`${chosen.error}\n`);
+      this.observer.finished(file, definition.stage, { exitCode: 1, message: chosen.error });
+      return 1;
+    }
+    this.observer.started(file, definition.stage);
+    output.info(`run ${taskLabel(definition)} with ${chosen.choice}`);
+    const cwd = dirname(file);
+    const env: NodeJS.ProcessEnv = { ...process.env, DVC_NO_ANALYTICS: process.env.DVC_NO_ANALYTICS ?? '1', PYTHONUNBUFFERED: '1' };
+    const venvBin = vscode.Uri.joinPath(this.target.folder.uri, '.venv', 'bin').fsPath;
+    env.PATH = `${venvBin}:${env.PATH ?? ''}`;
+    let exitCode: number;
+    let message: string | undefined;
+    if (chosen.choice === 'builtin') {
+      this.write(`\x1b[2mmlops: built-in runner in ${cwd}\x1b[0m\n`);
+      const outcome = await runBuiltin({
+        pipelineFile: file,
+        stage: definition.stage,
+        single: definition.single,
+        force: definition.force,
+        env,
+        signal: this.abort.signal,
+        onEvent: (event) => this.onEvent(event),
+      });
+      exitCode = outcome.exitCode;
+      message = outcome.message;
+    } else {
+      const args =
+        chosen.choice === 'dvc'
+          ? dvcReproArgs(relative(cwd, file), definition)
+          : [
+              'run',
+              cwd,
+              '-e',
+              definition.stage ?? 'main',
+              '--env-manager',
+              'local',
+              ...Object.entries(definition.parameters ?? {}).flatMap(([k, v]) => ['-P', `${k}=${v}`]),
+            ];
+      this.write(`\x1b[2m$ ${[chosen.tool ?? chosen.choice, ...args].join(' ')}\x1b[0m\n`);
+      let current: string | undefined;
+      this.process = startProcess({
+        command: { file: chosen.tool ?? chosen.choice, args },
+        cwd,
+        env,
+        signal: this.abort.signal,
+        onOutput: (text) => {
+          this.write(text);
+          if (chosen.choice !== 'dvc') return;
+          for (const match of text.matchAll(/Running stage '([^']+)'/g)) {
+            if (current) this.observer.stageEnded(file, current, true);
+            current = match[1];
+            if (current) this.observer.stageRunning(file, current);
+          }
+        },
+      });
+      const result = await this.process.done;
+      exitCode = result.exitCode;
+      if (result.spawnError) message = result.spawnError;
+      else if (result.stopped) message = 'The run was stopped.';
+      else if (exitCode !== 0) message = `${chosen.choice === 'dvc' ? 'dvc repro' : 'mlflow run'} failed with exit code ${exitCode}.`;
+      if (current) this.observer.stageEnded(file, current, exitCode === 0, exitCode === 0 ? undefined : `exit code ${exitCode}`);
+    }
+    this.write(exitCode === 0 ? '\n\x1b[32m✔ run finished\x1b[0m\n' : `\n\x1b[31m✖ ${message ?? `exit code ${exitCode}`}\x1b[0m\n`);
+    output.info(`run ${taskLabel(definition)} ended with exit code ${exitCode}${message ? `: ${message}` : ''}`);
+    this.observer.finished(file, definition.stage, { exitCode, message });
+    return exitCode;
+  }
+
+  private onEvent(event: RunEvent): void {
+    const { file } = this.target;
+    switch (event.type) {
+      case 'stage-start':
+        this.observer.stageRunning(file, event.stage);
+        break;
+      case 'output':
+        this.write(event.text);
+        break;
+      case 'stage-skipped':
+        this.write(`Stage '${event.stage}' didn't change, skipping (${event.reason})\n`);
+        break;
+      case 'stage-end':
+        this.observer.stageEnded(file, event.stage, event.status === 'finished', event.message);
+        break;
+    }
+  }
+}
+
+export function dvcReproArgs(pipeline: string, definition: MlopsTaskDefinition): string[] {
+  const args = ['repro'];
+  if (definition.single) args.push('--single-item');
+  if (definition.force) args.push('--force');
+  args.push(definition.stage ? `${pipeline}:${definition.stage}` : pipeline);
+  return args;
+}
