@@ -88,6 +88,8 @@ export function sourceForTrackingUri(
     const path = fileURLToPath(uri.startsWith('file://') ? uri : `file://${resolve(folder, uri.slice('file:'.length))}`);
     return new MlflowFileStoreSource(path, `${relative(folder, path) || path}/`);
   }
+  // `databricks` and `databricks-uc` name a Databricks profile, not a folder.
+  if (/^databricks/i.test(uri)) return undefined;
   if (!/^[a-z][a-z0-9+.-]*:/i.test(uri)) return new MlflowFileStoreSource(resolve(folder, uri), `${uri}/`);
   return undefined;
 }
