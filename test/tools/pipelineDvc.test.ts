@@ -158,6 +158,13 @@ describe('in-process status agrees with dvc status', () => {
     writeFileSync(join(source, 'input', 'a.txt'), 'line one\r\nline two\r\n');
     writeFileSync(join(source, 'input', 'nested', 'b.bin'), Buffer.from([0, 1, 2, 13, 10, 255]));
     writeFileSync(join(source, 'input', 'nested', 'é ü.txt'), 'unicode name\n');
+    mkdirSync(join(source, 'input', 'nested', 'skip'), { recursive: true });
+    mkdirSync(join(source, 'input', 'build'), { recursive: true });
+    writeFileSync(join(source, 'input', 'scratch.tmp'), 'ignored');
+    writeFileSync(join(source, 'input', 'keep.tmp'), 'kept again');
+    writeFileSync(join(source, 'input', 'nested', 'skip', 'y.txt'), 'ignored');
+    writeFileSync(join(source, 'input', 'build', 'm.o'), 'ignored');
+    writeFileSync(join(source, '.dvcignore'), '# scratch files\n*.tmp\n!keep.tmp\n/input/nested/skip/\nbuild/\n');
     writeFileSync(join(source, 'params.yaml'), 'lr: 0.1\nepochs: 3\n');
     writeFileSync(join(source, 'extra.yaml'), 'alpha: 1\nbeta: [1, 2]\n');
     writeFileSync(
@@ -193,6 +200,9 @@ describe('in-process status agrees with dvc status', () => {
     writeFileSync(join(dir, 'extra.yaml'), 'alpha: 2\nbeta: [1, 2]\ngamma: 3\n');
     writeFileSync(join(dir, 'input', 'a.txt'), 'line one\nline two\n');
     writeFileSync(join(dir, 'out', 'stamp.txt'), 'changed\n');
+    // Ignored files change nothing for DVC, and so for us.
+    writeFileSync(join(dir, 'input', 'other.tmp'), 'ignored too');
+    writeFileSync(join(dir, 'input', 'build', 'n.o'), 'ignored too');
     const ours = summary(await ourStatus(dir));
     const theirs = summary(await dvcStatus(dir));
     assert.deepEqual(ours, theirs);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import type { DvcIgnore } from './dvcIgnore';
 
 /**
  * DVC's content hashes, reproduced so status can be computed without DVC. DVC 3 (`hash: md5` in
@@ -120,14 +121,15 @@ interface CacheEntry {
 export class PathHasher {
   private readonly files = new Map<string, CacheEntry>();
 
-  async hash(path: string, name: HashName = 'md5'): Promise<PathHash | undefined> {
+  /** Hash of a file or folder; `ignore` applies the repository's .dvcignore inside folders. */
+  async hash(path: string, name: HashName = 'md5', ignore?: DvcIgnore): Promise<PathHash | undefined> {
     let stat: Stats;
     try {
       stat = await fs.stat(path);
     } catch {
       return undefined;
     }
-    if (stat.isDirectory()) return this.hashDirectory(path, name);
+    if (stat.isDirectory()) return this.hashDirectory(path, name, ignore);
     if (!stat.isFile()) return undefined;
     return { md5: await this.hashFile(path, stat, name), size: stat.size, isDir: false };
   }
@@ -141,13 +143,12 @@ export class PathHasher {
     return md5;
   }
 
-  private async hashDirectory(root: string, name: HashName): Promise<PathHash> {
+  private async hashDirectory(root: string, name: HashName, ignore: DvcIgnore | undefined): Promise<PathHash> {
     const entries: { relpath: string; md5: string }[] = [];
     let size = 0;
     const walk = async (dir: string, rel: string): Promise<void> => {
       const children = await fs.readdir(dir, { withFileTypes: true });
       for (const child of children) {
-        if (IGNORED_NAMES.has(child.name)) continue;
         const full = join(dir, child.name);
         const childRel = rel ? `${rel}/${child.name}` : child.name;
         let stat: Stats;
@@ -156,6 +157,7 @@ export class PathHasher {
         } catch {
           continue;
         }
+        if (ignore ? await ignore.isIgnored(full, stat.isDirectory()) : IGNORED_NAMES.has(child.name)) continue;
         if (stat.isDirectory()) await walk(full, childRel);
         else if (stat.isFile()) {
           entries.push({ relpath: childRel, md5: await this.hashFile(full, stat, name) });

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYamlValue } from 'yaml';
 import type { FileAccess } from '../fileAccess';
 import type { DvcLock, LockEntry } from './dvcLock';
+import { DvcIgnore } from './dvcIgnore';
 import { PathHasher, type HashName } from './hashing';
 import type { DvcPipeline, PipelineStage, StageChange, StageStatus } from './model';
 
@@ -15,6 +16,12 @@ export interface StatusOptions {
 }
 
 const sharedHasher = new PathHasher();
+
+interface Workspace {
+  hasher: PathHasher;
+  ignore: DvcIgnore;
+  cacheDir: string | undefined;
+}
 
 /**
  * Status of every stage computed in-process, the way `dvc status` computes it: each stage's own
@@ -28,7 +35,9 @@ export async function computeStatus(
   options: StatusOptions = {},
 ): Promise<StageStatus[]> {
   const hasher = options.hasher ?? sharedHasher;
-  const cacheDir = await findCacheDir(dirname(pipeline.file));
+  const repo = await findDvcRepository(dirname(pipeline.file));
+  const cacheDir = repo?.cacheDir;
+  const ignore = new DvcIgnore(repo?.root ?? dirname(pipeline.file));
   const paramsCache = new Map<string, Promise<unknown>>();
   const readParams = (path: string): Promise<unknown> => {
     let cached = paramsCache.get(path);
@@ -47,15 +56,14 @@ export async function computeStatus(
   };
   const wanted = options.stages ? new Set(options.stages) : undefined;
   const stages = pipeline.stages.filter((s) => !wanted || wanted.has(s.name));
-  return Promise.all(stages.map((stage) => stageStatus(stage, lock, hasher, readParams, cacheDir)));
+  return Promise.all(stages.map((stage) => stageStatus(stage, lock, { hasher, ignore, cacheDir }, readParams)));
 }
 
 async function stageStatus(
   stage: PipelineStage,
   lock: DvcLock | undefined,
-  hasher: PathHasher,
+  workspace: Workspace,
   readParams: (path: string) => Promise<unknown>,
-  cacheDir: string | undefined,
 ): Promise<StageStatus> {
   const locked = lock?.stages.get(stage.name);
   if (!locked) {
@@ -70,7 +78,7 @@ async function stageStatus(
   if (!stage.frozen) {
     for (const dep of stage.deps) {
       const recorded = locked.deps.find((d) => samePath(d.path, dep.path));
-      const change = await entryChange(join(stage.wdir, dep.path), recorded, hasher, undefined);
+      const change = await entryChange(join(stage.wdir, dep.path), recorded, workspace, false);
       if (change) changes.push({ kind: 'deps', path: dep.path, change });
     }
     changes.push(...(await paramChanges(stage, locked.params, readParams)));
@@ -78,7 +86,7 @@ async function stageStatus(
   for (const out of [...stage.outs, ...stage.metrics, ...stage.plots]) {
     const recorded = locked.outs.find((o) => samePath(o.path, out.path));
     const useCache = out.flags?.cache !== false;
-    const change = await entryChange(join(stage.wdir, out.path), recorded, hasher, useCache ? cacheDir : undefined);
+    const change = await entryChange(join(stage.wdir, out.path), recorded, workspace, useCache);
     if (change) changes.push({ kind: 'outs', path: out.path, change });
   }
   if (stage.alwaysChanged) changes.push({ kind: 'always', change: 'modified' });
@@ -96,12 +104,13 @@ function samePath(a: string, b: string): boolean {
 async function entryChange(
   path: string,
   recorded: LockEntry | undefined,
-  hasher: PathHasher,
-  cacheDir: string | undefined,
+  workspace: Workspace,
+  useCache: boolean,
 ): Promise<StageChange['change'] | undefined> {
-  if (recorded?.md5 && cacheDir && !(await exists(cachePath(cacheDir, recorded.md5)))) return 'not in cache';
+  const { cacheDir } = workspace;
+  if (useCache && recorded?.md5 && cacheDir && !(await exists(cachePath(cacheDir, recorded.md5)))) return 'not in cache';
   const name: HashName = recorded?.hash === undefined && recorded?.md5 !== undefined ? 'md5-dos2unix' : 'md5';
-  const actual = await hasher.hash(path, name);
+  const actual = await workspace.hasher.hash(path, name, workspace.ignore);
   if (!actual) return 'deleted';
   if (!recorded?.md5) return 'modified';
   return actual.md5 === recorded.md5 ? undefined : 'modified';
@@ -196,8 +205,8 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The DVC cache of the repository holding a folder (`.dvc/cache`, or `cache.dir` from .dvc/config). */
-export async function findCacheDir(start: string): Promise<string | undefined> {
+/** The DVC repository holding a folder, and its cache (`.dvc/cache`, or `cache.dir` from .dvc/config). */
+export async function findDvcRepository(start: string): Promise<{ root: string; cacheDir: string } | undefined> {
   let dir = start;
   for (let i = 0; i < 64; i++) {
     const dvcDir = join(dir, '.dvc');
@@ -211,9 +220,9 @@ export async function findCacheDir(start: string): Promise<string | undefined> {
         }
         const section = /^\s*\[\s*cache\s*\]\s*$([\s\S]*?)(?=^\s*\[|$(?![\s\S]))/m.exec(text);
         const dirLine = section?.[1] ? /^\s*dir\s*=\s*(.+?)\s*$/m.exec(section[1]) : null;
-        if (dirLine?.[1]) return normalize(join(dvcDir, dirLine[1]));
+        if (dirLine?.[1]) return { root: dir, cacheDir: normalize(join(dvcDir, dirLine[1])) };
       }
-      return join(dvcDir, 'cache');
+      return { root: dir, cacheDir: join(dvcDir, 'cache') };
     }
     const parent = dirname(dir);
     if (parent === dir) return undefined;

@@ -176,3 +176,36 @@ describe('dvcStatusJson', () => {
     );
   });
 });
+
+describe('.dvcignore', () => {
+  it('leaves ignored files out of directory hashes, with negation, anchors and folder patterns', async () => {
+    const { DvcIgnore } = await import('../../../src/core/pipeline/dvcIgnore');
+    const root = join(temp, 'ignore');
+    mkdirSync(join(root, 'data', 'cache'), { recursive: true });
+    mkdirSync(join(root, 'data', 'deep', 'cache'), { recursive: true });
+    writeFileSync(join(root, '.dvcignore'), '*.log\n!important.log\n/data/cache/\n');
+    writeFileSync(join(root, 'data', '.dvcignore'), 'secret*\n');
+    const ignore = new DvcIgnore(root);
+    const ignored = async (rel: string, dir = false) => ignore.isIgnored(join(root, rel), dir);
+    assert.equal(await ignored('data/a.log'), true);
+    assert.equal(await ignored('data/important.log'), false);
+    assert.equal(await ignored('data/cache', true), true);
+    assert.equal(await ignored('data/deep/cache', true), false);
+    assert.equal(await ignored('data/secret.txt'), true);
+    assert.equal(await ignored('secret.txt'), false);
+    assert.equal(await ignored('data/.git', true), true);
+    writeFileSync(join(root, 'data', 'deep', 'run.log'), 'x');
+    writeFileSync(join(root, 'data', 'deep', 'important.log'), 'x');
+    writeFileSync(join(root, 'data', 'deep', 'secret.csv'), 'x');
+    writeFileSync(join(root, 'data', 'deep', 'cache', 'kept.csv'), 'x');
+    const hashed = await new PathHasher().hash(join(root, 'data', 'deep'), 'md5', ignore);
+    assert.equal(hashed?.nfiles, 2);
+    assert.equal(
+      hashed?.md5,
+      directoryMd5([
+        { relpath: 'cache/kept.csv', md5: md5('x') },
+        { relpath: 'important.log', md5: md5('x') },
+      ]),
+    );
+  });
+});
