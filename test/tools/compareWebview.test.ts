@@ -69,7 +69,7 @@ describe('compare panel in headless Chromium', () => {
     await seen();
     // The same data through the transposed table, a baseline, and every chart.
     await panel.page.check('#transpose');
-    await panel.page.selectOption('select#control-2, header select', { index: 1 });
+    await panel.page.selectOption('header select', { index: 1 });
     await seen();
     await panel.page.click('#tab-charts');
     await panel.page.waitForSelector('.chart-card canvas');
@@ -174,6 +174,46 @@ describe('compare panel in headless Chromium', () => {
       (window as unknown as { acquireVsCodeApi(): { getState(): unknown } }).acquireVsCodeApi().getState(),
     );
     assert.ok(saved === undefined || typeof saved === 'object');
+    await panel.close();
+  });
+
+  test('histories load lazily per visible chart, a live run extends its curve, and the view state is kept for a reload', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    const panel = await openPanel(b, { viewport: { width: 1200, height: 700 } });
+    const live = threeRuns.map((r) => (r.id === 'c' ? { ...r, status: 'running' as const } : r));
+    await sendSnapshot(panel, snapshot(live));
+    assert.equal((await panel.posted()).filter((m) => m.type === 'requestHistory').length, 0, 'nothing is fetched before the charts show');
+    await panel.page.click('#tab-charts');
+    const firstRequest = await waitFor('a history request', async () => {
+      const r = (await panel.posted()).find((m) => m.type === 'requestHistory');
+      return r?.type === 'requestHistory' ? r : undefined;
+    });
+    assert.equal(firstRequest.metric, 'accuracy');
+    assert.deepEqual(firstRequest.runIds, ['a', 'b', 'c']);
+    const points = (n: number) => Array.from({ length: n }, (_, step) => ({ step, timestamp: step * 1000, value: step / 10 }));
+    await panel.send({ type: 'history', metric: 'accuracy', series: ['a', 'b', 'c'].map((runId) => ({ runId, points: points(5) })) });
+
+    // The running run logs a new value: the table shows it and its history is fetched again.
+    const before = (await panel.posted()).length;
+    const updated = { ...live[2]!, metrics: { ...live[2]!.metrics, accuracy: 0.95 } };
+    await panel.send({ type: 'runUpdated', run: updated });
+    const again = await waitFor('the live run to be fetched again', async () => {
+      const r = (await panel.posted()).slice(before).find((m) => m.type === 'requestHistory');
+      return r?.type === 'requestHistory' ? r : undefined;
+    });
+    assert.deepEqual(again.runIds, ['c']);
+    await panel.page.click('#tab-table');
+    const bestNow = await panel.page.evaluate(() => [...document.querySelectorAll('td.best .value')].map((e) => e.textContent));
+    assert.ok(bestNow.includes('0.95'), `the new accuracy is the best: ${bestNow.join(', ')}`);
+
+    await panel.page.check('#transpose');
+    const state = (await panel.page.evaluate(() =>
+      (window as unknown as { acquireVsCodeApi(): { getState(): unknown } }).acquireVsCodeApi().getState(),
+    )) as { runIds: string[]; viewState: CompareViewState } | undefined;
+    assert.deepEqual(state?.runIds, ['a', 'b', 'c']);
+    assert.equal(state?.viewState.transposed, true);
+    assert.deepEqual(panel.pageErrors, []);
     await panel.close();
   });
 

@@ -133,7 +133,13 @@ function changeView(change: Partial<CompareViewState>): void {
   for (const key of Object.keys(change) as (keyof CompareViewState)[]) if (change[key] === undefined) delete next[key];
   viewState = next;
   persist();
-  recompute();
+  // Transposing, hiding a run from the charts or a chart setting leaves the table's content as is.
+  const tableKeys: (keyof CompareViewState)[] = ['onlyChanged', 'baselineRunId', 'sort', 'filter', 'directions'];
+  if (tableKeys.some((key) => key in change)) recompute();
+  else {
+    renderTable();
+    if (chartsBuilt) refreshCharts();
+  }
 }
 
 function toggleHidden(runId: string): void {

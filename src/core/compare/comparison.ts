@@ -17,7 +17,7 @@ export interface ComparisonRow {
   kind: ComparisonRowKind;
   key: string;
   /** One value per column of `Comparison.runs`, in that order; undefined when the run lacks the key. */
-  values: (ComparisonValue | undefined)[];
+  values: readonly (ComparisonValue | undefined)[];
   /** False when every run has the same value (and every run has the key). */
   changed: boolean;
   /** Metric rows: the direction used to mark the best value (override, else inferred from the name). */
@@ -69,8 +69,6 @@ export interface Comparison {
   totalRows: number;
 }
 
-const kindOrder: Record<ComparisonRowKind, number> = { param: 0, metric: 1, tag: 2 };
-
 function sameValue(a: ComparisonValue | undefined, b: ComparisonValue | undefined): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b));
   return a === b;
@@ -94,7 +92,7 @@ function valueOf(run: Run, kind: ComparisonRowKind, key: string): ComparisonValu
   return Object.prototype.hasOwnProperty.call(bag, key) ? bag[key] : undefined;
 }
 
-function bestColumns(values: (ComparisonValue | undefined)[], direction: MetricDirection): number[] {
+function bestColumns(values: readonly (ComparisonValue | undefined)[], direction: MetricDirection): number[] {
   let best: number | undefined;
   let at: number[] = [];
   values.forEach((v, i) => {
@@ -108,7 +106,7 @@ function bestColumns(values: (ComparisonValue | undefined)[], direction: MetricD
   return at.length === values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length && at.length > 1 ? [] : at;
 }
 
-function deltasAgainst(values: (ComparisonValue | undefined)[], baseline: number): (ComparisonDelta | undefined)[] {
+function deltasAgainst(values: readonly (ComparisonValue | undefined)[], baseline: number): (ComparisonDelta | undefined)[] {
   return values.map((v) => {
     if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(baseline)) return undefined;
     const absolute = v - baseline;
@@ -122,47 +120,42 @@ function deltasAgainst(values: (ComparisonValue | undefined)[], baseline: number
  */
 export function buildComparison(allRuns: readonly Run[], options: ComparisonOptions = {}): Comparison {
   const hidden = new Set(options.hiddenRunIds ?? []);
-  let runs = allRuns.filter((r) => !hidden.has(r.id));
+  // Columns are indexes into allRuns, so the key matrix (the costly part) is built once per runs array.
+  let order = allRuns.flatMap((r, i) => (hidden.has(r.id) ? [] : [i]));
 
   if (options.sort) {
     const { kind, key, descending } = options.sort;
-    const decorated = runs.map((run, index) => ({ run, index, value: valueOf(run, kind, key) }));
+    const decorated = order.map((index) => ({ index, value: valueOf(allRuns[index] as Run, kind, key) }));
     decorated.sort((a, b) => {
       const missingA = a.value === undefined || a.value === null;
       const missingB = b.value === undefined || b.value === null;
       if (missingA || missingB) return missingA === missingB ? a.index - b.index : missingA ? 1 : -1;
-      const order = compareValues(a.value, b.value);
-      return (descending ? -order : order) || a.index - b.index;
+      const byValue = compareValues(a.value, b.value);
+      return (descending ? -byValue : byValue) || a.index - b.index;
     });
-    runs = decorated.map((d) => d.run);
+    order = decorated.map((d) => d.index);
   }
 
   let baselineIndex: number | undefined;
   if (options.baselineRunId !== undefined) {
-    const at = runs.findIndex((r) => r.id === options.baselineRunId);
+    const at = order.findIndex((i) => allRuns[i]?.id === options.baselineRunId);
     if (at >= 0) {
-      const [baseline] = runs.splice(at, 1);
-      if (baseline) runs.unshift(baseline);
+      const [baseline] = order.splice(at, 1);
+      if (baseline !== undefined) order.unshift(baseline);
       baselineIndex = 0;
     }
   }
-
-  const keys: { kind: ComparisonRowKind; key: string }[] = [];
-  for (const kind of ['param', 'metric', 'tag'] as const) {
-    if (options.kinds && !options.kinds.includes(kind)) continue;
-    const seen = new Set<string>();
-    for (const run of runs) {
-      for (const key of Object.keys(kind === 'param' ? run.params : kind === 'metric' ? run.metrics : run.tags)) seen.add(key);
-    }
-    for (const key of [...seen].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))) keys.push({ kind, key });
-  }
-  keys.sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind]);
+  const identity = order.length === allRuns.length && order.every((v, i) => v === i);
 
   const filter = options.filter?.trim().toLowerCase() ?? '';
   const rows: ComparisonRow[] = [];
-  for (const { kind, key } of keys) {
+  let totalRows = 0;
+  for (const { kind, key, values: column } of keyMatrix(allRuns)) {
+    if (options.kinds && !options.kinds.includes(kind)) continue;
+    const values = identity ? column : order.map((i) => column[i]);
+    if (hidden.size > 0 && values.every((v) => v === undefined)) continue;
+    totalRows++;
     if (filter && !key.toLowerCase().includes(filter) && !`${kind}:${key}`.toLowerCase().includes(filter)) continue;
-    const values = runs.map((run) => valueOf(run, kind, key));
     const changed = values.some((v) => !sameValue(v, values[0]));
     if (options.onlyChanged && !changed) continue;
     const row: ComparisonRow = { kind, key, values, changed, best: [] };
@@ -181,11 +174,54 @@ export function buildComparison(allRuns: readonly Run[], options: ComparisonOpti
   }
 
   return {
-    runs: runs.map((r) => ({ id: r.id, name: r.name, source: r.source, status: r.status })),
+    runs: order.map((i) => {
+      const r = allRuns[i] as Run;
+      return { id: r.id, name: r.name, source: r.source, status: r.status };
+    }),
     ...(baselineIndex === undefined ? {} : { baselineIndex }),
     rows,
-    totalRows: keys.length,
+    totalRows,
   };
+}
+
+interface KeyColumn {
+  kind: ComparisonRowKind;
+  key: string;
+  /** One value per run, in the order of the runs array. */
+  values: readonly (ComparisonValue | undefined)[];
+}
+
+// Keyed by the runs array itself: callers replace the array when a run changes (never mutate it),
+// so a toggle in the panel re-uses the matrix and only re-orders and re-ranks.
+const keyMatrices = new WeakMap<readonly Run[], KeyColumn[]>();
+
+/** Params, then metrics, then tags, each in natural key order, with every run's value. */
+function keyMatrix(runs: readonly Run[]): KeyColumn[] {
+  const cached = keyMatrices.get(runs);
+  if (cached) return cached;
+  const matrix: KeyColumn[] = [];
+  for (const kind of ['param', 'metric', 'tag'] as const) {
+    const bagOf = (run: Run): Record<string, ComparisonValue> =>
+      kind === 'param' ? run.params : kind === 'metric' ? run.metrics : run.tags;
+    const seen = new Set<string>();
+    for (const run of runs) for (const key of Object.keys(bagOf(run))) seen.add(key);
+    const sorted = [...seen].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const columns = sorted.map(() => new Array<ComparisonValue | undefined>(runs.length).fill(undefined));
+    const at = new Map(sorted.map((key, i) => [key, columns[i]]));
+    runs.forEach((run, j) => {
+      // One pass over each run's own keys fills every column at once.
+      const bag = bagOf(run);
+      const names = Object.keys(bag);
+      for (let i = 0; i < names.length; i++) {
+        const key = names[i] as string;
+        const column = at.get(key);
+        if (column) column[j] = bag[key];
+      }
+    });
+    sorted.forEach((key, i) => matrix.push({ kind, key, values: columns[i] ?? [] }));
+  }
+  keyMatrices.set(runs, matrix);
+  return matrix;
 }
 
 /** A value as the table shows it: numbers without float noise, booleans and null spelled out. */

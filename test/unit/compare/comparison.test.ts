@@ -174,3 +174,17 @@ test('messages from the webview of an unknown shape are refused', () => {
   assert.equal(parseWebviewMessage({ type: 'runCommand' }), undefined);
   assert.equal(parseWebviewMessage(null), undefined);
 });
+
+test('hidden runs leave the table with the keys only they had, and a new runs array is never served stale', () => {
+  const c = buildComparison([...runs, run('d', { only_d: 1 }, {})], { hiddenRunIds: ['d', 'a'] });
+  assert.deepEqual(
+    c.runs.map((r) => r.id),
+    ['b', 'c'],
+  );
+  assert.ok(!c.rows.some((r) => r.key === 'only_d'));
+  assert.deepEqual(c.rows.find((r) => r.key === 'lr')?.values, [0.01, 0.001]);
+  const first = [run('a', {}, { loss: 1 }), run('b', {}, { loss: 2 })];
+  assert.deepEqual(buildComparison(first).rows[0]?.best, [0]);
+  const updated = [first[0]!, run('b', {}, { loss: 0.5 })];
+  assert.deepEqual(buildComparison(updated).rows[0]?.best, [1], 'the updated run is compared, not the cached one');
+});
