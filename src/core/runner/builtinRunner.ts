@@ -7,6 +7,7 @@ import { readDvcPipeline } from '../pipeline/dvcPipeline';
 import { buildStageGraph, findCycles, stageId, stagePathOf, topologicalOrder, upstreamOf, type StageGraph } from '../pipeline/graph';
 import { PathHasher } from '../pipeline/hashing';
 import type { DvcPipeline, PipelineStage } from '../pipeline/model';
+import { writeFileAtomic } from './atomicFile';
 import { startProcess } from './processTree';
 import type { RunEvent, RunOutcome } from './runEvents';
 
@@ -60,14 +61,6 @@ export async function readBuiltinState(pipelineFile: string): Promise<BuiltinSta
     // Missing or unreadable: every stage counts as never run.
   }
   return { version: 1, stages: {} };
-}
-
-/** Writes a file so readers never see half of it: a temporary file, then a rename. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await fs.mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
-  await fs.writeFile(temp, text);
-  await fs.rename(temp, path);
 }
 
 /** The stage ids a run of `stage` covers, in the order to run them; or why it cannot run. */
