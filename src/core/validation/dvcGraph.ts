@@ -15,12 +15,20 @@ export async function checkDvcGraph(pipeline: DvcPipeline, files: FileAccess): P
   const nameOf = (id: string): string => graph.nodes.get(id)?.stage.name ?? id;
   const here = (span: SourceSpan | undefined): span is SourceSpan => span !== undefined && span.file === pipeline.file;
 
+  // Many stages share deps (the training script); ask the file system once per path.
+  const existing = new Map<string, boolean>();
   const produced = new Set(graph.edges.map((e) => `${e.to}\0${e.path}`));
   for (const node of graph.nodes.values()) {
     for (const dep of node.stage.deps) {
       if (!here(dep.span) || dep.path.includes('${') || /^[a-z][a-z0-9+.-]*:\/\//i.test(dep.path)) continue;
       const path = stagePathOf(node.stage, dep.path);
-      if (produced.has(`${node.id}\0${path}`) || (await files.exists(path))) continue;
+      if (produced.has(`${node.id}\0${path}`)) continue;
+      let exists = existing.get(path);
+      if (exists === undefined) {
+        exists = await files.exists(path);
+        existing.set(path, exists);
+      }
+      if (exists) continue;
       findings.push(
         make(
           pipeline.file,

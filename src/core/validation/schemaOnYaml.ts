@@ -40,6 +40,10 @@ const TEMPLATE = /\$\{/;
 
 export class SchemaOnYaml {
   private readonly patterns = new Map<string, RegExp>();
+  // Per-schema answers that do not depend on the document; a 5,000-stage file asks them 15,000 times.
+  private readonly typesCache = new WeakMap<JsonSchema, string[]>();
+  private readonly requiredCache = new WeakMap<JsonSchema, string[]>();
+  private readonly hintsCache = new WeakMap<JsonSchema[], string[]>();
 
   constructor(private readonly root: JsonSchema) {}
 
@@ -167,22 +171,24 @@ export class SchemaOnYaml {
   private checkBranches(node: Node | null, key: Node | undefined, branches: JsonSchema[], path: Path): SchemaIssue[] {
     const actual = typeOfNode(node);
     if (actual === 'template') return [];
-    const hints = isMap(node) ? [...new Set(branches.flatMap((b) => [...this.knownKeys(b)]))] : [];
+    const hints = isMap(node) ? this.branchHints(branches) : [];
     const fitting = branches.filter((b) => {
-      const types = this.allowedTypes(b);
+      const types = this.cachedTypes(b);
       return types.length === 0 || typeMatches(actual, types, node);
     });
     if (fitting.length === 0) {
       const expected = [...new Set(branches.flatMap((b) => this.allowedTypes(b)))];
       return [{ kind: 'wrong-type', node, key, path, expected, actual }];
     }
+    // Branches whose required keys are all present first: usually the first one is valid.
+    const ranked = fitting
+      .map((branch) => ({ branch, complete: !isMap(node) || this.cachedRequired(branch).every((name) => node.has(name)) }))
+      .sort((a, b) => Number(b.complete) - Number(a.complete));
     let best: SchemaIssue[] | undefined;
     let bestRank = Infinity;
-    for (const branch of fitting) {
+    for (const { branch, complete } of ranked) {
       const issues = this.check(node, key, branch, path, hints);
       if (issues.length === 0) return [];
-      const required = isMap(node) ? this.requiredKeys(branch) : [];
-      const complete = required.every((name) => isMap(node) && node.has(name));
       const rank = (complete ? 0 : 1000) + issues.length;
       if (rank < bestRank) {
         bestRank = rank;
@@ -190,6 +196,33 @@ export class SchemaOnYaml {
       }
     }
     return best ?? [];
+  }
+
+  private branchHints(branches: JsonSchema[]): string[] {
+    let hints = this.hintsCache.get(branches);
+    if (hints === undefined) {
+      hints = [...new Set(branches.flatMap((b) => [...this.knownKeys(b)]))];
+      this.hintsCache.set(branches, hints);
+    }
+    return hints;
+  }
+
+  private cachedTypes(schema: JsonSchema): string[] {
+    let types = this.typesCache.get(schema);
+    if (types === undefined) {
+      types = this.allowedTypes(schema);
+      this.typesCache.set(schema, types);
+    }
+    return types;
+  }
+
+  private cachedRequired(schema: JsonSchema): string[] {
+    let required = this.requiredCache.get(schema);
+    if (required === undefined) {
+      required = this.requiredKeys(schema);
+      this.requiredCache.set(schema, required);
+    }
+    return required;
   }
 
   private regex(pattern: string): RegExp {
