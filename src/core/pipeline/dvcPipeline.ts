@@ -26,6 +26,17 @@ export interface DvcPipelineParse {
   context: Record<string, unknown>;
   /** Syntax findings of the dvc.yaml itself. */
   yamlFindings: Finding[];
+  /** Where the global context came from, in load order (for go-to-definition of `${}`). */
+  contextSources: ContextSource[];
+}
+
+export interface ContextSource {
+  /** Absolute path of a params/vars file, or the dvc.yaml for inline vars. */
+  file: string;
+  /** Top-level keys taken from the file (`file.yaml:a,b`); undefined for the whole file. */
+  keys?: string[];
+  /** The `vars` entry that loaded it (absent for the default params.yaml). */
+  span?: SourceSpan;
 }
 
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
@@ -45,6 +56,7 @@ export async function parseDvcPipeline(file: string, text: string, files: FileAc
     problems: parser.problems,
     context: toPlain(parser.globalContext) as Record<string, unknown>,
     yamlFindings: parsed.findings,
+    contextSources: parser.contextSources,
   };
 }
 
@@ -59,7 +71,9 @@ const MISSING = Symbol('missing');
 
 class PipelineParser {
   readonly problems: Finding[] = [];
+  readonly contextSources: ContextSource[] = [];
   globalContext: CtxDict = {};
+  private recordSources = true;
   private readonly dir: string;
   private readonly seenProblems = new Set<string>();
   /** Files loaded fully (`undefined`) or partly (their keys), as DVC tracks them to refuse reloads. */
@@ -84,6 +98,7 @@ class PipelineParser {
     await this.loadParamsFileInto(context, this.globalImports, DEFAULT_PARAMS_FILE, this.dir, undefined, true);
     if (varsNode) await this.loadVars(context, this.globalImports, varsNode.value, this.dir);
     this.globalContext = context;
+    this.recordSources = false;
     const stagesPair = this.pairOf(root, 'stages');
     const stagesNode = stagesPair ? this.deref(stagesPair.value) : undefined;
     const stages: PipelineStage[] = [];
@@ -392,6 +407,7 @@ class PipelineParser {
       } else if (isMap(item)) {
         const inline = nodeToContext(item, this.doc);
         if (isCtxDict(inline)) this.merge(context, inline, item);
+        if (this.recordSources) this.contextSources.push({ file: this.yaml.file, span: this.span(item) });
       } else if (item) {
         this.problem(item, 'dvc-vars-type', 'Each vars entry must be a file name or a dictionary.');
       }
@@ -449,6 +465,7 @@ class PipelineParser {
     }
     imports.set(path, keys);
     this.merge(context, selected, node);
+    if (this.recordSources) this.contextSources.push({ file: path, ...(keys ? { keys } : {}), ...(node ? { span: this.span(node) } : {}) });
   }
 
   private merge(into: CtxDict, update: CtxDict, node: Node | undefined, path: string[] = []): void {

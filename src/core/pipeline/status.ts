@@ -299,3 +299,55 @@ function isParamsFileOf(pipeline: DvcPipeline, stageName: string, path: string):
 function asChange(state: unknown): StageChange['change'] {
   return state === 'deleted' || state === 'new' || state === 'not in cache' ? state : 'modified';
 }
+
+export interface StageParamValue {
+  /** Params file relative to the stage's wdir. */
+  file: string;
+  /** Dotted key; for a whole tracked file, each top-level key. */
+  key: string;
+  /** Current value in the params file, undefined when the key is gone. */
+  value: unknown;
+  /** Value recorded in dvc.lock on the last run, undefined when not recorded. */
+  recorded: unknown;
+  changed: boolean;
+}
+
+/** Current and recorded values of a stage's params, for the tree's params children and hovers. */
+export async function stageParamValues(stage: PipelineStage, lock: DvcLock | undefined, files: FileAccess): Promise<StageParamValue[]> {
+  const recorded = lock?.stages.get(stage.name)?.params ?? {};
+  const result: StageParamValue[] = [];
+  const loaded = new Map<string, unknown>();
+  for (const param of stage.params) {
+    if (!loaded.has(param.file)) {
+      const text = await files.readText(join(stage.wdir, param.file));
+      let data: unknown;
+      try {
+        data = text === undefined ? undefined : (parseYamlValue(text, { uniqueKeys: false }) as unknown);
+      } catch {
+        data = undefined;
+      }
+      loaded.set(param.file, data);
+    }
+    const data = loaded.get(param.file);
+    const info = recorded[param.file];
+    const keys =
+      param.key !== undefined
+        ? [param.key]
+        : [
+            ...new Set([
+              ...(typeof data === 'object' && data !== null && !Array.isArray(data) ? Object.keys(data) : []),
+              ...Object.keys(info ?? {}),
+            ]),
+          ];
+    for (const key of keys) {
+      const current =
+        param.key === undefined
+          ? { found: true as const, value: (data as Record<string, unknown> | undefined)?.[key] }
+          : selectDotted(data, key);
+      const value = current.found ? current.value : undefined;
+      const old = info?.[key];
+      result.push({ file: param.file, key, value, recorded: old, changed: info !== undefined && !isDeepStrictEqual(value, old) });
+    }
+  }
+  return result;
+}

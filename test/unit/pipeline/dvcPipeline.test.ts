@@ -157,6 +157,19 @@ describe('parseDvcPipeline', () => {
     assert.deepEqual(problems.map((p) => p.code).sort(), ['dvc-unresolved-interpolation', 'dvc-vars-conflict']);
   });
 
+  it('says where the context came from', async () => {
+    const { contextSources } = await parseFixture('templating');
+    const dir = join(fixtures, 'templating');
+    assert.deepEqual(
+      contextSources.map((c) => [c.file, c.keys, c.span?.range.start.line]),
+      [
+        [join(dir, 'params.yaml'), undefined, undefined],
+        [join(dir, 'extra.yaml'), ['threshold'], 1],
+        [join(dir, 'dvc.yaml'), undefined, 2],
+      ],
+    );
+  });
+
   it('reads a list index and supports escaped \\${}', async () => {
     const text = 'stages:\n  s:\n    cmd: echo ${xs[1]} \\${literal}\n';
     const { pipeline, problems } = await parseText(text, { 'params.yaml': 'xs: [a, b]\n' });

@@ -8,7 +8,7 @@ import { diskFileAccess } from '../../../src/core/fileAccess';
 import { parseDvcLock } from '../../../src/core/pipeline/dvcLock';
 import { parseDvcPipeline } from '../../../src/core/pipeline/dvcPipeline';
 import { directoryMd5, PathHasher, pythonJsonString } from '../../../src/core/pipeline/hashing';
-import { computeStatus, dvcStatusJson } from '../../../src/core/pipeline/status';
+import { computeStatus, dvcStatusJson, stageParamValues } from '../../../src/core/pipeline/status';
 
 const temp = mkdtempSync(join(tmpdir(), 'mlops-status-'));
 after(() => rmSync(temp, { recursive: true, force: true }));
@@ -111,6 +111,16 @@ describe('computeStatus', () => {
     // Frozen: deps are not checked, outs are.
     assert.equal(byName.archive?.state, 'frozen');
     assert.deepEqual(byName.archive?.reasons, []);
+  });
+
+  it('gives current and recorded param values, marking changed ones', async () => {
+    const files = { ...FILES, 'params.yaml': 'prepare:\n  split: 0.3\ntrain:\n  lr: 0.01\n' };
+    const { pipeline, lock } = await setUp('values', files, lockFor(FILES));
+    const prepare = pipeline.stages.find((s) => s.name === 'prepare');
+    assert.ok(prepare);
+    assert.deepEqual(await stageParamValues(prepare, lock, diskFileAccess), [
+      { file: 'params.yaml', key: 'prepare.split', value: 0.3, recorded: 0.2, changed: true },
+    ]);
   });
 
   it('reports a deleted params file and an added key of a whole tracked file', async () => {
