@@ -360,7 +360,9 @@ function refreshCharts(): void {
     metrics.map((m) => ({ value: m, text: m })),
     y !== undefined ? [y] : [],
   );
-  const chosenParams = viewState.parallel.params.length > 0 ? viewState.parallel.params : params.slice(0, 4);
+  const changedParams = comparison.rows.filter((r) => r.kind === 'param' && r.changed).map((r) => r.key);
+  const chosenParams =
+    viewState.parallel.params.length > 0 ? viewState.parallel.params : (changedParams.length > 0 ? changedParams : params).slice(0, 5);
   const pMetric = viewState.parallel.metric ?? metrics[0];
   fillSelect(
     parallelParams,

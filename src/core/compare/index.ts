@@ -13,3 +13,4 @@ export { inferMetricDirection, type MetricDirection } from './metricDirection';
 export { downsampleMinMax, smoothEma } from './seriesReduction';
 export { toCsv, toMarkdown } from './tableExport';
 export { comparePanelHtml, panelContentSecurityPolicy, type PanelHtmlOptions } from './panelHtml';
+export { runsFromCommandArguments } from './commandArguments';

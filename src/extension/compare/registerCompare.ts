@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { runsFromCommandArguments } from '../../core/compare/commandArguments';
 import type { MetricPoint, Run } from '../../core/runs/model';
 import { sanitizeViewState, type ComparePanelState } from '../../shared/compareProtocol';
 import { registerCommands } from '../commands';
@@ -30,29 +31,6 @@ export function setCompareRunProvider(next: CompareRunProvider): vscode.Disposab
 /** Opens (or reveals) the compare panel of these runs. The Runs view calls this with its selection. */
 export function openComparePanel(services: Services, runs: Run[], loadHistory: LoadHistory): CompareRunsPanel {
   return CompareRunsPanel.show(services.context.extensionUri, runs, loadHistory, provider);
-}
-
-function isRun(value: unknown): value is Run {
-  const v = value as Partial<Run> | undefined;
-  return typeof v === 'object' && v !== null && typeof v.id === 'string' && typeof v.params === 'object' && typeof v.metrics === 'object';
-}
-
-/**
- * The runs in a command's arguments: a Run, an array of Runs, or tree items holding one in `run`
- * (a tree view passes the clicked item and then the whole selection).
- */
-export function runsFromArguments(args: readonly unknown[]): Run[] {
-  const candidates = Array.isArray(args[1]) && args[1].length > 0 ? args[1] : Array.isArray(args[0]) ? args[0] : args.slice(0, 1);
-  const runs: Run[] = [];
-  const seen = new Set<string>();
-  for (const item of candidates as unknown[]) {
-    const run = isRun(item) ? item : isRun((item as { run?: unknown } | undefined)?.run) ? (item as { run: Run }).run : undefined;
-    if (run && !seen.has(run.id)) {
-      seen.add(run.id);
-      runs.push(run);
-    }
-  }
-  return runs;
 }
 
 async function pickRuns(): Promise<Run[] | undefined> {
@@ -128,7 +106,7 @@ export function registerCompare(services: Services): void {
     {
       id: 'mlops.compareRuns',
       run: async (...args: unknown[]) => {
-        let runs = runsFromArguments(args);
+        let runs = runsFromCommandArguments(args);
         if (runs.length < 2) runs = (await pickRuns()) ?? [];
         if (runs.length === 0) return undefined;
         if (runs.length < 2) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildComparison, formatDelta, inferMetricDirection, toCsv, toMarkdown } from '../../../src/core/compare';
+import { buildComparison, formatDelta, inferMetricDirection, runsFromCommandArguments, toCsv, toMarkdown } from '../../../src/core/compare';
 import type { Run } from '../../../src/core/runs/model';
 import { comparisonOptionsOf, defaultViewState, parseWebviewMessage, sanitizeViewState } from '../../../src/shared/compareProtocol';
 
@@ -187,4 +187,14 @@ test('hidden runs leave the table with the keys only they had, and a new runs ar
   assert.deepEqual(buildComparison(first).rows[0]?.best, [0]);
   const updated = [first[0]!, run('b', {}, { loss: 0.5 })];
   assert.deepEqual(buildComparison(updated).rows[0]?.best, [1], 'the updated run is compared, not the cached one');
+});
+
+test('the compare command takes runs, arrays of runs, or tree items holding runs, the selection first', () => {
+  const [a, b, c] = runs as [Run, Run, Run];
+  assert.deepEqual(runsFromCommandArguments([a]), [a]);
+  assert.deepEqual(runsFromCommandArguments([[a, b, a]]), [a, b]);
+  assert.deepEqual(runsFromCommandArguments([{ run: a }, [{ run: b }, { run: c }]]), [b, c]);
+  assert.deepEqual(runsFromCommandArguments([{ run: a }, []]), [a]);
+  assert.deepEqual(runsFromCommandArguments([undefined, 'x', { id: 'nope' }]), []);
+  assert.deepEqual(runsFromCommandArguments([]), []);
 });
