@@ -154,21 +154,26 @@ function keyOf(parsed: ParsedYaml, name: string): Node | undefined {
  * schema's folder. Only a file that exists counts: before the first ingestion there is none.
  */
 export async function findDataFile(schemaFile: string, files: FileAccess, options: ValidationOptions): Promise<string | undefined> {
+  for (const path of await dataFileCandidates(schemaFile, files, options)) if (await files.exists(path)) return path;
+  return undefined;
+}
+
+/** Where the data file may be, in order, whether or not it exists yet (for watching). */
+export async function dataFileCandidates(schemaFile: string, files: FileAccess, options: ValidationOptions): Promise<string[]> {
   const project = dirname(schemaFile);
   const fromSetting = lookupByGlob(options.dataFiles, schemaFile, options.root);
-  if (fromSetting !== undefined) return (await files.exists(fromSetting)) ? fromSetting : undefined;
+  if (fromSetting !== undefined) return [fromSetting];
   const configPath = join(project, 'config', 'config.yaml');
   const text = await files.readText(configPath);
-  if (text === undefined) return undefined;
+  if (text === undefined) return [];
   const config = parseYaml(configPath, text).value;
+  const found: string[] = [];
   for (const [section, key] of [
     ['data_validation', 'unzip_data_dir'],
     ['data_ingestion', 'local_data_file'],
   ] as const) {
     const candidate = (config as Record<string, Record<string, unknown> | undefined> | null)?.[section]?.[key];
-    if (typeof candidate !== 'string' || candidate === '') continue;
-    const path = resolve(project, candidate);
-    if (await files.exists(path)) return path;
+    if (typeof candidate === 'string' && candidate !== '') found.push(resolve(project, candidate));
   }
-  return undefined;
+  return found;
 }

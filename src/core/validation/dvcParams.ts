@@ -31,6 +31,20 @@ export async function checkDvcParams(pipeline: DvcPipeline, paramsFiles: ParamsF
         continue;
       }
       if (loaded.state !== 'ok' || param.key === undefined || param.key === '') continue;
+      if (loaded.value === null || typeof loaded.value !== 'object' || Array.isArray(loaded.value)) {
+        findings.push(
+          at(
+            param,
+            'error',
+            'dvc-params-not-mapping',
+            `${shown(path)} is not a mapping of keys, so "${param.key}" cannot be found in it; make it key: value pairs.`,
+            {
+              paramsFile: path,
+            },
+          ),
+        );
+        continue;
+      }
       if (hasParam(loaded.value, param.key)) continue;
       let keys = suggestions.get(path);
       if (keys === undefined) {

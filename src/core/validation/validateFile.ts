@@ -15,6 +15,7 @@ import { checkParamsSchema } from './paramsSchema';
 import { checkUnusedParams } from './unusedParams';
 
 export type { ValidationOptions } from './options';
+export { validationInputs } from './validationInputs';
 
 type Checker = (parsed: ParsedYaml, files: FileAccess, options: ValidationOptions) => Finding[] | Promise<Finding[]>;
 
