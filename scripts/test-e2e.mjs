@@ -3,7 +3,7 @@
 // go to test-results/ (`--update-screenshot` also refreshes media/screenshot.png for the README).
 // Prints "e2e: N passed, M failed".
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeServerBinary, installVsix, launchChromium, makeProfile, repoRoot, startCodeServer } from './lib/codeServer.mjs';
@@ -19,6 +19,25 @@ cpSync(join(repoRoot, 'examples', 'wine-quality'), workspace, {
   recursive: true,
   filter: (source) => !/[\\/](artifacts|mlruns|\.mlops|tmp|__pycache__)$|mlflow\.db$/.test(source),
 });
+
+// A project that has been run once, with one param changed since: what a user's tree looks like.
+if (args.includes('--update-screenshot') && existsSync(join(repoRoot, '.venv', 'bin', 'dvc'))) {
+  symlinkSync(join(repoRoot, '.venv'), join(workspace, '.venv'));
+  const sh = (cmd) =>
+    execFileSync('sh', ['-c', cmd], {
+      cwd: workspace,
+      stdio: 'pipe',
+      env: {
+        ...process.env,
+        PATH: `${join(workspace, '.venv', 'bin')}:${process.env.PATH}`,
+        DVC_NO_ANALYTICS: '1',
+        WINE_QUALITY_MLFLOW: '0',
+      },
+    });
+  sh('git init -q -b main && git add -A && git -c user.name=e2e -c user.email=e2e@example.invalid commit -qm example');
+  sh('.venv/bin/dvc repro -q');
+  sh("sed -i 's/max_depth: 2/max_depth: 3/' params.yaml");
+}
 
 const binary = codeServerBinary();
 const profile = makeProfile({ 'workbench.colorTheme': 'Default Dark Modern' });
@@ -93,6 +112,26 @@ try {
     if (problems !== 0) throw new Error(`${problems} error squiggles in the example's schema.yaml`);
   });
 
+  // Expand the changed stage so the screenshot shows its deps, params and outs.
+  const rf = page.locator('[id="workbench.view.extension.mlops"] .monaco-list-row', { hasText: 'train@rf' }).first();
+  if (await rf.count()) {
+    await rf.click();
+    await page
+      .locator('[id="workbench.view.extension.mlops"] .monaco-list-row', { hasText: 'models.rf' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+  }
+  // A wider sidebar, and no hover tooltip in the picture.
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('F1');
+    await page.keyboard.type('View: Increase Current View Size');
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Increase Current View Size' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+  }
+  await page.mouse.move(900, 500);
   await page.screenshot({ path: join(results, 'mlops-views.png') });
   if (args.includes('--update-screenshot')) copyFileSync(join(results, 'mlops-views.png'), join(repoRoot, 'media', 'screenshot.png'));
   if (pageErrors.length > 0) console.log(`# page errors (not failures):\n${pageErrors.join('\n')}`);

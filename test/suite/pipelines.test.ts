@@ -49,7 +49,7 @@ describe('Pipelines view', () => {
     const children = (await pipelines.getChildren(rf.node)).map((c) => pipelines.getTreeItem(c));
     const param = children.find((c) => c.label === 'models.rf');
     assert.ok(param, `a models.rf param row among ${children.map((c) => String(c.label)).join(', ')}`);
-    assert.match(String(param.description), /"n_estimators":20/);
+    assert.match(String(param.description), /n_estimators: 20/);
     assert.ok(children.some((c) => c.label === 'artifacts/model_trainer/rf.joblib' && c.description === 'out'));
   });
 

@@ -131,7 +131,14 @@ export function valueAt(root: unknown, dotted: string): unknown {
 
 /** A short, single-line rendering of a param value for a tree description. */
 export function formatParamValue(value: unknown, max = 60): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
+  const text =
+    typeof value === 'string'
+      ? value
+      : value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? Object.entries(value)
+            .map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+            .join(', ')
+        : (JSON.stringify(value) ?? 'undefined');
   const flat = text.replace(/\s+/g, ' ');
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

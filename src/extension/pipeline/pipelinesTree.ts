@@ -143,7 +143,7 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode>, vsc
         );
         item.description = param.missing
           ? `param · missing from ${basename(param.file)}`
-          : `${param.changed ? 'changed · ' : ''}= ${formatParamValue(param.key === undefined ? '(whole file)' : param.value)}`;
+          : `${param.changed ? 'changed · ' : ''}${formatParamValue(param.key === undefined ? '(whole file)' : param.value)}`;
         item.tooltip = new vscode.MarkdownString()
           .appendText(`param ${label} of ${node.stage} (${param.file})`)
           .appendCodeblock(JSON.stringify(param.value, null, 2) ?? 'missing', 'json');
