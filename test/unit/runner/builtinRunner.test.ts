@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { builtinStateFile, runBuiltin, type BuiltinRunOptions } from '../../../src/core/runner/builtinRunner';
+import { processGroupAlive, processGroupMembers } from '../../../src/core/runner/processTree';
 import type { RunEvent } from '../../../src/core/runner/runEvents';
+import { waitFor } from '../../support/tools';
 
 const temp = mkdtempSync(join(tmpdir(), 'mlops-builtin-'));
 after(() => rmSync(temp, { recursive: true, force: true }));
@@ -213,22 +215,27 @@ describe('runBuiltin', () => {
     assert.match(missing.outcome.message ?? '', /needs raw\.txt, which does not exist/);
   });
 
-  test('stopping a run kills the stage and reports it killed', async () => {
+  test('stopping a run kills every process of the stage within 2 seconds', { skip: process.platform === 'win32' }, async () => {
     const dir = project(`stages:
   slow:
-    cmd: sleep 30 & sleep 30; wait
+    cmd: echo $$ > pgid.txt; sleep 30 & sleep 30; wait
 `);
     const controller = new AbortController();
-    const started = Date.now();
-    const pending = run(dir, {
-      stage: 'slow',
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.type === 'stage-start') setImmediate(() => controller.abort());
-      },
+    const pending = runBuiltin({ pipelineFile: join(dir, 'dvc.yaml'), stage: 'slow', signal: controller.signal });
+    // The shell leads the stage's process group; wait until both sleeps run in it.
+    const pgid = await waitFor('the stage to start', () => {
+      const text = existsSync(join(dir, 'pgid.txt')) ? readFileSync(join(dir, 'pgid.txt'), 'utf8').trim() : '';
+      const id = Number(text);
+      return id > 0 && (processGroupMembers(id)?.length ?? 3) >= 3 ? id : undefined;
     });
-    const { outcome } = await pending;
+    const stoppedAt = Date.now();
+    controller.abort();
+    const outcome = await pending;
+    const elapsed = Date.now() - stoppedAt;
     assert.equal(outcome.status, 'killed');
-    assert.ok(Date.now() - started < 5000);
+    assert.equal(outcome.failedStage, 'slow');
+    assert.ok(elapsed < 2000, `stopping took ${elapsed} ms`);
+    assert.deepEqual(processGroupMembers(pgid) ?? [], []);
+    assert.equal(processGroupAlive(pgid), false);
   });
 });
