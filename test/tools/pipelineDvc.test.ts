@@ -211,4 +211,51 @@ describe('in-process status agrees with dvc status', () => {
     assert.ok(ours.copy?.includes('params gamma new'));
     assert.ok(ours.count?.includes('cmd  modified'));
   });
+
+  test('a nested dvc.yaml with wdir, checked from the repository root, and a stage added after the last run', async (t) => {
+    if (!needDvc(t)) return;
+    const source = join(temp, 'nested-source');
+    mkdirSync(join(source, 'sub', 'work'), { recursive: true });
+    writeFileSync(join(source, 'sub', 'data.txt'), 'one\n');
+    writeFileSync(join(source, 'sub', 'params.yaml'), 'x: 1\ny: {z: 2}\n');
+    writeFileSync(join(source, 'sub', 'work', 'params.yaml'), 'w: 1\n');
+    const stages = [
+      'stages:',
+      '  a:',
+      '    cmd: cat data.txt > a.txt',
+      '    deps: [data.txt]',
+      '    params: [x]',
+      '    outs: [a.txt]',
+      '  b:',
+      '    wdir: work',
+      '    cmd: cat ../a.txt > b.txt',
+      '    deps: [../a.txt]',
+      '    params: [w]',
+      '    outs: [b.txt]',
+      '',
+    ];
+    writeFileSync(join(source, 'sub', 'dvc.yaml'), stages.join('\n'));
+    const dir = repository(source, 'status-nested');
+    run(dir, 'dvc', ['repro', '-q', 'sub/dvc.yaml']);
+    const sub = join(dir, 'sub');
+    const added = [...stages.slice(0, -1), '  c:', '    cmd: echo ${y.z} > c.txt', '    params: [y.z]', '    outs: [c.txt]', ''];
+    writeFileSync(join(sub, 'dvc.yaml'), added.join('\n'));
+    writeFileSync(join(sub, 'params.yaml'), 'x: 5\ny: {z: 2}\n');
+    writeFileSync(join(sub, 'work', 'params.yaml'), 'w: 2\n');
+    writeFileSync(join(sub, 'data.txt'), 'two\n');
+    const { pipeline } = await parse(sub);
+    const lock = (await readDvcLock(pipeline.file, diskFileAccess))?.lock;
+    const theirs = dvcStatusJson(run(dir, 'dvc', ['status', '--json']), pipeline, { cwd: dir, ...(lock ? { lock } : {}) });
+    const ours = await ourStatus(sub);
+    assert.deepEqual(summary(ours), summary(theirs));
+    assert.deepEqual(
+      ours.map((s) => [s.stage, s.state]),
+      [
+        ['a', 'changed'],
+        ['b', 'changed'],
+        ['c', 'never-run'],
+      ],
+    );
+    assert.deepEqual(summary(ours).b, ['params w modified']);
+  });
 });

@@ -231,19 +231,36 @@ export async function findDvcRepository(start: string): Promise<{ root: string; 
   return undefined;
 }
 
+export interface DvcStatusJsonOptions {
+  /** The folder `dvc status` ran in (its paths and stage addresses are relative to it); default: the dvc.yaml's folder. */
+  cwd?: string;
+  /** With the lock, stages it does not record are reported as never run, as computeStatus does. */
+  lock?: DvcLock;
+}
+
 /**
- * Maps `dvc status --json` output to stage statuses. `pipeline` supplies the stages DVC leaves
- * out (they are up to date, or frozen); `dvcYamlRelative` is the dvc.yaml path relative to the
- * repository root, which DVC prefixes to stage names outside the root (`sub/dvc.yaml:train`).
+ * Maps `dvc status --json` output to stage statuses with the same changes computeStatus gives.
+ * `pipeline` supplies the stages DVC leaves out (up to date, or frozen) and turns DVC's
+ * cwd-relative paths back into paths as written in the stage.
  */
-export function dvcStatusJson(output: string | Record<string, unknown>, pipeline?: DvcPipeline, dvcYamlRelative?: string): StageStatus[] {
+export function dvcStatusJson(
+  output: string | Record<string, unknown>,
+  pipeline?: DvcPipeline,
+  options: DvcStatusJsonOptions = {},
+): StageStatus[] {
   const data = typeof output === 'string' ? (JSON.parse(output.trim().length > 0 ? output : '{}') as Record<string, unknown>) : output;
-  const prefix = dvcYamlRelative && dvcYamlRelative !== 'dvc.yaml' ? `${dvcYamlRelative.split(sep).join('/')}:` : '';
+  const cwd = options.cwd ?? (pipeline ? dirname(pipeline.file) : undefined);
+  const relativeYaml = pipeline && cwd ? relative(cwd, pipeline.file).split(sep).join('/') : 'dvc.yaml';
+  const prefix = relativeYaml === 'dvc.yaml' ? '' : `${relativeYaml}:`;
   const result: StageStatus[] = [];
   const reported = new Map<string, StageStatus>();
   for (const [address, value] of Object.entries(data)) {
-    const name = prefix && address.startsWith(prefix) ? address.slice(prefix.length) : address;
     if (prefix && !address.startsWith(prefix)) continue;
+    if (!prefix && address.includes(':')) continue;
+    const name = address.slice(prefix.length);
+    const stage = pipeline?.stages.find((s) => s.name === name);
+    // DVC prints paths relative to where it ran; the stage writes them relative to its wdir.
+    const asWritten = (path: string): string => (stage && cwd ? relative(stage.wdir, join(cwd, path)).split(sep).join('/') : path);
     const changes: StageChange[] = [];
     for (const item of Array.isArray(value) ? value : []) {
       if (item === 'always changed') changes.push({ kind: 'always', change: 'modified' });
@@ -251,12 +268,13 @@ export function dvcStatusJson(output: string | Record<string, unknown>, pipeline
       else if (typeof item === 'object' && item !== null) {
         for (const [section, entries] of Object.entries(item as Record<string, unknown>)) {
           const kind = section === 'changed outs' ? 'outs' : 'deps';
-          for (const [path, state] of Object.entries((entries ?? {}) as Record<string, unknown>)) {
+          for (const [rawPath, state] of Object.entries((entries ?? {}) as Record<string, unknown>)) {
+            const path = asWritten(rawPath);
             if (typeof state === 'object' && state !== null) {
               for (const [key, paramState] of Object.entries(state as Record<string, unknown>)) {
                 changes.push({ kind: 'params', file: path, key, change: asChange(paramState) });
               }
-            } else if (kind === 'deps' && pipeline && isParamsFileOf(pipeline, name, path)) {
+            } else if (kind === 'deps' && stage?.params.some((p) => samePath(p.file, path))) {
               changes.push({ kind: 'params', file: path, change: asChange(state) });
             } else {
               changes.push({ kind, path, change: asChange(state) });
@@ -265,12 +283,12 @@ export function dvcStatusJson(output: string | Record<string, unknown>, pipeline
         }
       }
     }
-    const stage = pipeline?.stages.find((s) => s.name === name);
+    const neverRun = options.lock !== undefined && !options.lock.stages.has(name);
     const status: StageStatus = {
       stage: name,
-      state: stage?.frozen ? 'frozen' : changes.length > 0 ? 'changed' : 'up-to-date',
-      reasons: changes.map(describeChange),
-      changes,
+      state: stage?.frozen ? 'frozen' : neverRun ? 'never-run' : changes.length > 0 ? 'changed' : 'up-to-date',
+      reasons: neverRun ? ['never run: dvc.lock has no entry for this stage'] : changes.map(describeChange),
+      changes: neverRun ? [] : changes,
     };
     reported.set(name, status);
   }
@@ -284,16 +302,6 @@ export function dvcStatusJson(output: string | Record<string, unknown>, pipeline
     result.push(...reported.values());
   }
   return result;
-}
-
-function isParamsFileOf(pipeline: DvcPipeline, stageName: string, path: string): boolean {
-  const stage = pipeline.stages.find((s) => s.name === stageName);
-  if (!stage) return false;
-  const root = dirname(pipeline.file);
-  return stage.params.some((p) => {
-    const full = join(stage.wdir, p.file);
-    return p.file === path || relative(root, full) === normalize(path);
-  });
 }
 
 function asChange(state: unknown): StageChange['change'] {
