@@ -207,7 +207,7 @@ export class DiffTable {
       className: 'icon',
       text: sorted ? (sorted.descending ? '▼' : '▲') : '⇅',
       title: sorted ? `Runs sorted by ${row.key}, ${sorted.descending ? 'descending' : 'ascending'}` : `Sort runs by ${row.key}`,
-      attrs: { 'data-action': 'sort', 'data-row': index, type: 'button', 'aria-label': 'Sort runs' },
+      attrs: { 'data-action': 'sort', 'data-row': index, type: 'button', 'aria-label': `Sort runs by ${row.key}` },
     });
     const tools = el('span', { className: 'header-tools' }, sort);
     if (row.kind === 'metric') {
@@ -219,7 +219,7 @@ export class DiffTable {
             row.direction === undefined
               ? 'No best value marked: click to mark the lowest as best'
               : `The ${row.direction === 'min' ? 'lowest' : 'highest'} value is best: click to switch`,
-          attrs: { 'data-action': 'direction', 'data-row': index, type: 'button', 'aria-label': 'Best value direction' },
+          attrs: { 'data-action': 'direction', 'data-row': index, type: 'button', 'aria-label': `Which ${row.key} is best` },
         }),
       );
     }
