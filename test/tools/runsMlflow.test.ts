@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,50 +23,57 @@ describe('MLflow run sources against real MLflow', () => {
     for (const child of children) if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
   });
 
-  it('reads a store that MLflow is logging to right now', { timeout: 120_000 }, async (t) => {
-    const python = requireTool(t, 'python');
-    if (!python) return;
-    const dir = await fs.mkdtemp(join(tmpdir(), 'mlops-live-'));
-    const db = join(dir, 'mlflow.db');
-    // A run that logs a metric every few milliseconds while the source reads the same file.
-    const script = [
-      'import sys, time, mlflow',
-      `mlflow.set_tracking_uri("sqlite:///${db}")`,
-      'mlflow.set_experiment("live")',
-      'with mlflow.start_run(run_name="writer"):',
-      '    mlflow.log_param("big", "p" * 6000)',
-      '    print("started", flush=True)',
-      '    for step in range(400):',
-      '        mlflow.log_metric("loss", 1.0 / (step + 1), step=step)',
-    ].join('\n');
-    const child = spawn(python, ['-c', script], {
-      env: { ...process.env, GIT_PYTHON_REFRESH: 'quiet' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+  for (const journal of ['delete', 'wal'] as const) {
+    it(`reads a store that MLflow is logging to right now (journal mode ${journal})`, { timeout: 120_000 }, async (t) => {
+      const python = requireTool(t, 'python');
+      if (!python) return;
+      const dir = await fs.mkdtemp(join(tmpdir(), 'mlops-live-'));
+      const db = join(dir, 'mlflow.db');
+      // A run that logs a metric every few milliseconds while the source reads the same file.
+      const script = [
+        'import sys, time, mlflow',
+        `mlflow.set_tracking_uri("sqlite:///${db}")`,
+        'mlflow.set_experiment("live")',
+        // A store switched to WAL stays in WAL: MLflow then commits into mlflow.db-wal.
+        ...(journal === 'wal' ? ['import sqlite3', `sqlite3.connect("${db}").execute("PRAGMA journal_mode=WAL").fetchall()`] : []),
+        'with mlflow.start_run(run_name="writer"):',
+        '    mlflow.log_param("big", "p" * 6000)',
+        '    print("started", flush=True)',
+        '    for step in range(400):',
+        '        mlflow.log_metric("loss", 1.0 / (step + 1), step=step)',
+      ].join('\n');
+      const child = spawn(python, ['-c', script], {
+        env: { ...process.env, GIT_PYTHON_REFRESH: 'quiet' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      children.push(child);
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      await waitFor('the writer to start its run', () => (stdout.includes('started') ? true : undefined), 60_000);
+      const source = new MlflowSqliteSource(db);
+      let reads = 0;
+      let sawRunning = false;
+      let sawWal = false;
+      while (child.exitCode === null) {
+        const runs = await source.listRuns();
+        reads++;
+        const writer = runs.find((r) => r.name === 'writer');
+        assert.ok(writer, 'the live run is listed');
+        assert.equal(String(writer.params.big).length, 6000);
+        if (writer.status === 'running') sawRunning = true;
+        if (existsSync(`${db}-wal`)) sawWal = true;
+      }
+      assert.equal(child.exitCode, 0);
+      const [finished] = await source.listRuns();
+      assert.equal(finished?.status, 'finished');
+      assert.equal(finished?.metrics.loss, 1 / 400);
+      assert.equal((await source.metricHistory(finished?.id ?? '', 'loss')).length, 400);
+      assert.ok(reads > 1 && sawRunning, `read ${reads} times while the run was live`);
+      assert.equal(sawWal, journal === 'wal');
+      source.dispose();
     });
-    children.push(child);
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    await waitFor('the writer to start its run', () => (stdout.includes('started') ? true : undefined), 60_000);
-    const source = new MlflowSqliteSource(db);
-    let reads = 0;
-    let sawRunning = false;
-    while (child.exitCode === null) {
-      const runs = await source.listRuns();
-      reads++;
-      const writer = runs.find((r) => r.name === 'writer');
-      assert.ok(writer, 'the live run is listed');
-      assert.equal(String(writer.params.big).length, 6000);
-      if (writer.status === 'running') sawRunning = true;
-    }
-    assert.equal(child.exitCode, 0);
-    const [finished] = await source.listRuns();
-    assert.equal(finished?.status, 'finished');
-    assert.equal(finished?.metrics.loss, 1 / 400);
-    assert.equal((await source.metricHistory(finished?.id ?? '', 'loss')).length, 400);
-    assert.ok(reads > 1 && sawRunning, `read ${reads} times while the run was live`);
-    source.dispose();
-  });
+  }
 
   it('lists runs and histories from a real tracking server, page by page', { timeout: 180_000 }, async (t) => {
     const mlflow = requireTool(t, 'mlflow');

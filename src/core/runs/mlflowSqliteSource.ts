@@ -118,20 +118,19 @@ async function readRuns(db: SqliteDatabase, signal?: AbortSignal): Promise<Run[]
     });
   });
   signal?.throwIfAborted();
-  await db.scan('params', (row) => {
-    const run = runs.get(String(row.run_uuid));
-    if (run) run.params[String(row.key)] = paramValue(row.value);
+  await db.scanColumns('params', ['run_uuid', 'key', 'value'], ([uuid, key, value]) => {
+    const run = runs.get(String(uuid));
+    if (run) run.params[String(key)] = paramValue(value ?? null);
   });
   signal?.throwIfAborted();
-  await db.scan('latest_metrics', (row) => {
-    const run = runs.get(String(row.run_uuid));
-    if (run) run.metrics[String(row.key)] = metricValue(row);
+  await db.scanColumns('latest_metrics', ['run_uuid', 'key', 'value', 'is_nan'], ([uuid, key, value, isNan]) => {
+    const run = runs.get(String(uuid));
+    if (run) run.metrics[String(key)] = isNan === 1 ? Number.NaN : toNumber(value ?? null);
   });
   signal?.throwIfAborted();
-  await db.scan('tags', (row) => {
-    const run = runs.get(String(row.run_uuid));
-    if (!run || row.value === null) return;
-    run.tags[String(row.key)] = String(row.value);
+  await db.scanColumns('tags', ['run_uuid', 'key', 'value'], ([uuid, key, value]) => {
+    const run = runs.get(String(uuid));
+    if (run && value !== null && value !== undefined) run.tags[String(key)] = String(value);
   });
   for (const run of runs.values()) {
     const commit = run.tags['mlflow.source.git.commit'];

@@ -7,6 +7,8 @@ const TABLE_INTERIOR = 0x05;
 const TABLE_LEAF = 0x0d;
 const INDEX_INTERIOR = 0x02;
 const INDEX_LEAF = 0x0a;
+/** Child pages read ahead together while walking a table (consecutive ones in one read). */
+const PREFETCH = 64;
 
 /** Reads a SQLite varint (1–9 bytes, big-endian 7-bit groups, the 9th byte whole). */
 export function readVarint(buf: Buffer, offset: number): [value: number, length: number] {
@@ -22,50 +24,60 @@ export function readVarint(buf: Buffer, offset: number): [value: number, length:
   return [value * 256 + last, 9];
 }
 
-/** Decodes a record (header of serial types, then bodies) into its column values. */
-export function decodeRecord(payload: Buffer, textEncoding: number): SqlValue[] {
-  const [headerSize, first] = readVarint(payload, 0);
-  const types: number[] = [];
-  for (let at = first; at < headerSize;) {
-    const [type, length] = readVarint(payload, at);
-    types.push(type);
-    at += length;
-  }
+/**
+ * Decodes a record (header of serial types, then bodies) into its column values. Reads straight
+ * from the page between `start` and `end`, so a row costs no intermediate buffer.
+ */
+export function decodeRecord(buf: Buffer, textEncoding: number, start = 0, end = buf.length): SqlValue[] {
+  const [headerSize, first] = readVarint(buf, start);
   const values: SqlValue[] = [];
-  let at = headerSize;
-  for (const type of types) {
+  let typeAt = start + first;
+  let at = start + headerSize;
+  const headerEnd = start + headerSize;
+  while (typeAt < headerEnd) {
+    let type = buf[typeAt] ?? 0;
+    if (type < 0x80) {
+      typeAt++;
+    } else {
+      const [t, length] = readVarint(buf, typeAt);
+      type = t;
+      typeAt += length;
+    }
     switch (type) {
       case 0:
         values.push(null);
         break;
       case 1:
-        values.push(payload.readInt8(at));
+        values.push(buf.readInt8(at));
         at += 1;
         break;
       case 2:
-        values.push(payload.readInt16BE(at));
+        values.push(buf.readInt16BE(at));
         at += 2;
         break;
       case 3:
-        values.push(payload.readIntBE(at, 3));
+        values.push(buf.readIntBE(at, 3));
         at += 3;
         break;
       case 4:
-        values.push(payload.readInt32BE(at));
+        values.push(buf.readInt32BE(at));
         at += 4;
         break;
       case 5:
-        values.push(payload.readIntBE(at, 6));
+        values.push(buf.readIntBE(at, 6));
         at += 6;
         break;
       case 6: {
-        const big = payload.readBigInt64BE(at);
-        values.push(big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big);
+        const high = buf.readInt32BE(at);
+        const low = buf.readUInt32BE(at + 4);
+        // Exact as a number while |value| < 2^53; beyond that, a bigint.
+        if (high >= -0x200000 && high < 0x200000) values.push(high * 0x100000000 + low);
+        else values.push(buf.readBigInt64BE(at));
         at += 8;
         break;
       }
       case 7:
-        values.push(payload.readDoubleBE(at));
+        values.push(buf.readDoubleBE(at));
         at += 8;
         break;
       case 8:
@@ -79,9 +91,9 @@ export function decodeRecord(payload: Buffer, textEncoding: number): SqlValue[] 
         throw new RangeError(`reserved serial type ${type}`);
       default: {
         const length = type % 2 === 0 ? (type - 12) / 2 : (type - 13) / 2;
-        if (at + length > payload.length) throw new RangeError('a value runs past the end of its record');
-        if (type % 2 === 0) values.push(new Uint8Array(payload.subarray(at, at + length)));
-        else values.push(decodeText(payload.subarray(at, at + length), textEncoding));
+        if (at + length > end) throw new RangeError('a value runs past the end of its record');
+        if (type % 2 === 0) values.push(new Uint8Array(buf.subarray(at, at + length)));
+        else values.push(decodeText(buf, at, at + length, textEncoding));
         at += length;
       }
     }
@@ -89,10 +101,22 @@ export function decodeRecord(payload: Buffer, textEncoding: number): SqlValue[] 
   return values;
 }
 
-function decodeText(bytes: Buffer, encoding: number): string {
-  if (encoding === 1) return bytes.toString('utf8');
-  if (encoding === 2) return bytes.toString('utf16le');
-  const swapped = Buffer.from(bytes);
+function decodeText(buf: Buffer, start: number, end: number, encoding: number): string {
+  if (encoding === 1) {
+    // Keys, ids and short values are ASCII: building them directly is cheaper than a UTF-8 decode call.
+    if (end - start <= 64) {
+      let text = '';
+      for (let i = start; i < end; i++) {
+        const c = buf[i] ?? 0;
+        if (c >= 0x80) return buf.toString('utf8', start, end);
+        text += String.fromCharCode(c);
+      }
+      return text;
+    }
+    return buf.toString('utf8', start, end);
+  }
+  if (encoding === 2) return buf.toString('utf16le', start, end);
+  const swapped = Buffer.from(buf.subarray(start, end));
   swapped.swap16();
   return swapped.toString('utf16le');
 }
@@ -206,7 +230,7 @@ export class BtreeReader {
     const cells = this.cellOffsets(page, header, pageNumber);
     if (type === TABLE_LEAF) {
       for (const at of cells) {
-        const [rowid, values] = await this.tableLeafCell(page, at, pageNumber);
+        const [rowid, values] = this.localTableLeafCell(page, at, pageNumber) ?? (await this.tableLeafCell(page, at, pageNumber));
         if (visit(rowid, values) === false) return false;
       }
       return true;
@@ -214,7 +238,10 @@ export class BtreeReader {
     if (type !== TABLE_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside a table b-tree`);
     const children = cells.map((at) => page.readUInt32BE(at));
     children.push(page.readUInt32BE(header + 8));
-    for (const child of children) if (!(await this.walkTable(child, visit, seen))) return false;
+    for (let i = 0; i < children.length; i += PREFETCH) {
+      await this.pager.prefetch(children.slice(i, i + PREFETCH));
+      for (const child of children.slice(i, i + PREFETCH)) if (!(await this.walkTable(child, visit, seen))) return false;
+    }
     return true;
   }
 
@@ -230,6 +257,20 @@ export class BtreeReader {
       offsets[i] = at;
     }
     return offsets;
+  }
+
+  /** A table leaf cell whose payload is all on its page (most rows), decoded without waiting. */
+  private localTableLeafCell(page: Buffer, at: number, pageNumber: number): [number, SqlValue[]] | undefined {
+    try {
+      const [size, sizeLength] = readVarint(page, at);
+      if (size > this.pager.usableSize - 35) return undefined;
+      const [rowid, rowidLength] = readVarint(page, at + sizeLength);
+      const start = at + sizeLength + rowidLength;
+      if (start + size > page.length) throw new RangeError('a cell runs past the end of its page');
+      return [rowid, decodeRecord(page, this.pager.header.textEncoding, start, start + size)];
+    } catch (error) {
+      throw this.corrupt(pageNumber, `has an unreadable row (${(error as Error).message})`);
+    }
   }
 
   private async tableLeafCell(page: Buffer, at: number, pageNumber: number): Promise<[number, SqlValue[]]> {

@@ -125,12 +125,44 @@ export class SqlitePager {
         ? await this.walHandle.read(buffer, 0, size, walOffset)
         : await this.handle.read(buffer, 0, size, (pageNumber - 1) * size);
     if (bytesRead < size) throw new SqliteFormatError(this.path, `page ${pageNumber} is truncated`);
+    this.remember(pageNumber, buffer);
+    return buffer;
+  }
+
+  private remember(pageNumber: number, buffer: Buffer): void {
     this.cache.set(pageNumber, buffer);
     if (this.cache.size > this.cachePages) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    return buffer;
+  }
+
+  /**
+   * Loads pages a walk is about to visit: runs of consecutive page numbers (the common layout of a
+   * table's leaves) are read with one call each, instead of one call per page.
+   */
+  async prefetch(pageNumbers: number[]): Promise<void> {
+    const size = this.header.pageSize;
+    const wanted = [...new Set(pageNumbers)]
+      .filter((n) => n >= 1 && n <= this.pageCount && !this.cache.has(n) && !this.wal?.pages.has(n))
+      .sort((a, b) => a - b)
+      .slice(0, Math.max(0, this.cachePages - 64));
+    const reads: Promise<void>[] = [];
+    for (let i = 0; i < wanted.length;) {
+      const first = wanted[i] ?? 0;
+      let count = 1;
+      while (i + count < wanted.length && wanted[i + count] === first + count) count++;
+      i += count;
+      reads.push(
+        (async () => {
+          const buffer = Buffer.alloc(size * count);
+          const { bytesRead } = await this.handle.read(buffer, 0, size * count, (first - 1) * size);
+          for (let k = 0; k < count && (k + 1) * size <= bytesRead; k++)
+            this.remember(first + k, buffer.subarray(k * size, (k + 1) * size));
+        })(),
+      );
+    }
+    await Promise.all(reads);
   }
 
   async close(): Promise<void> {
