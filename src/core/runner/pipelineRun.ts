@@ -7,6 +7,7 @@ import type { RunRecord } from '../runs/runRecord';
 import { runBuiltin } from './builtinRunner';
 import { chooseRunner, findDvc, findDvcRoot, runDvcRepro, type RunnerSetting } from './dvcRunner';
 import type { RunEvent, RunOutcome } from './runEvents';
+import { acquireRunLock } from './runLock';
 import { RunRecorder } from './runRecorder';
 
 /**
@@ -73,11 +74,32 @@ export async function runPipeline(request: PipelineRunRequest): Promise<Pipeline
       message: `${request.pipelineFile} cannot be read; check that the file exists.`,
     };
   }
+  const what = request.stage === undefined ? 'the whole pipeline' : `stage ${request.stage}`;
+  const lock = await acquireRunLock(request.pipelineFile, what);
+  if (typeof lock === 'string') return { exitCode: 1, status: 'failed', ran: [], skipped: [], runner, message: lock };
+  try {
+    return await recordedRun(request, parse.pipeline, runner, dvc, dvcRoot, folder, files, env, emit);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function recordedRun(
+  request: PipelineRunRequest,
+  pipeline: DvcPipeline,
+  runner: 'dvc' | 'builtin',
+  dvc: string | undefined,
+  dvcRoot: string | undefined,
+  folder: string,
+  files: FileAccess,
+  env: NodeJS.ProcessEnv,
+  emit: (event: RunEvent) => void,
+): Promise<PipelineRunResult> {
   const recorder = await RunRecorder.start({
-    pipeline: parse.pipeline,
+    pipeline,
     runner,
-    stages: request.stage === undefined ? parse.pipeline.stages.map((s) => s.name) : [request.stage],
-    coveredStages: coveredStages(parse.pipeline, request.stage, request.single ?? false),
+    stages: request.stage === undefined ? pipeline.stages.map((s) => s.name) : [request.stage],
+    coveredStages: coveredStages(pipeline, request.stage, request.single ?? false),
     root: folder,
     files,
   });
