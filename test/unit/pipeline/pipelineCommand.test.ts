@@ -53,4 +53,10 @@ describe('mlops pipeline', () => {
     await assert.rejects(mlops(['frobnicate']), UsageError);
     await assert.rejects(mlops(['list', 'does-not-exist']), /does not exist/);
   });
+
+  it('exits 1 and names the line when a dvc.yaml cannot be fully resolved', async () => {
+    const { code, output } = await mlops(['list', 'test/fixtures/pipelines/broken']);
+    assert.equal(code, 1);
+    assert.match(output, /error: test\/fixtures\/pipelines\/broken\/dvc\.yaml:3:31: '\$\{train\.lr\}' does not resolve/);
+  });
 });
