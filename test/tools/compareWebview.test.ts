@@ -194,6 +194,15 @@ describe('compare panel in headless Chromium', () => {
     const points = (n: number) => Array.from({ length: n }, (_, step) => ({ step, timestamp: step * 1000, value: step / 10 }));
     await panel.send({ type: 'history', metric: 'accuracy', series: ['a', 'b', 'c'].map((runId) => ({ runId, points: points(5) })) });
 
+    // A chart saves as a PNG through the host (a webview cannot download).
+    await panel.page.locator('.chart-card', { hasText: 'accuracy' }).first().locator('button:has-text("Save PNG")').click();
+    const image = await waitFor('the chart image', async () => {
+      const m = (await panel.posted()).find((p) => p.type === 'exportImage');
+      return m?.type === 'exportImage' ? m : undefined;
+    });
+    assert.equal(image.name, 'accuracy.png');
+    assert.match(image.dataUrl, /^data:image\/png;base64,[A-Za-z0-9+/=]{1000,}$/);
+
     // The running run logs a new value: the table shows it and its history is fetched again.
     const before = (await panel.posted()).length;
     const updated = { ...live[2]!, metrics: { ...live[2]!.metrics, accuracy: 0.95 } };
