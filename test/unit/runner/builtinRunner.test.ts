@@ -158,6 +158,36 @@ describe('runBuiltin', () => {
     assert.deepEqual(ranNow, []);
   });
 
+  test('a longer cycle is named in the order its stages feed each other', async () => {
+    const dir = project(`stages:
+  a:
+    cmd: touch a.txt
+    deps: [c.txt]
+    outs: [a.txt]
+  b:
+    cmd: touch b.txt
+    deps: [a.txt]
+    outs: [b.txt]
+  c:
+    cmd: touch c.txt
+    deps: [b.txt]
+    outs: [c.txt]
+  free:
+    cmd: echo free >> ran.log
+`);
+    const { outcome, ranNow } = await run(dir, { stage: 'free' });
+    assert.deepEqual(ranNow, []);
+    const match = /^dvc\.yaml has a cycle: (\w) → (\w) → (\w) → (\w); no stage was run\.$/.exec(outcome.message ?? '');
+    assert.ok(match, outcome.message);
+    const [, first, second, third, last] = match;
+    assert.equal(last, first);
+    // Each stage in the sentence feeds the next one: a → b → c → a, from wherever it starts.
+    const feeds: Record<string, string> = { a: 'b', b: 'c', c: 'a' };
+    assert.equal(feeds[first ?? ''], second);
+    assert.equal(feeds[second ?? ''], third);
+    assert.equal(feeds[third ?? ''], last);
+  });
+
   test('a failing stage stops the run with its exit code', async () => {
     const dir = project(`stages:
   first:
