@@ -284,6 +284,8 @@ export async function runBuiltin(options: BuiltinRunOptions): Promise<RunOutcome
       continue;
     }
 
+    // Unlike DVC, outs are not deleted first: without DVC's cache a failed run would lose the last
+    // good model. The price is that stale files in an out folder survive a rerun.
     const started = Date.now();
     const commandText = stage.cmd.join(' && ');
     emit({ type: 'stage-start', stage: name, command: commandText, wdir: stage.wdir });
