@@ -58,7 +58,7 @@ function renderText(runs: Run[], sourceCount: number): string {
   const rows = runs.map((r) => [
     r.id.length > 20 ? `${r.id.slice(0, 19)}…` : r.id,
     r.experiment,
-    r.name,
+    r.name.length > 40 ? `${r.name.slice(0, 39)}…` : r.name,
     r.status,
     r.startTime ? r.startTime.slice(0, 16).replace('T', ' ') : '',
     Object.entries(r.metrics)
