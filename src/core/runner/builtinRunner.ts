@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYamlValue } from 'yaml';
 import { diskFileAccess, type FileAccess } from '../fileAccess';
@@ -348,9 +348,4 @@ export async function runBuiltin(options: BuiltinRunOptions): Promise<RunOutcome
     emit({ type: 'stage-end', stage: name, exitCode: 0, status: 'finished', durationMs });
   }
   return { exitCode: 0, status: 'finished', ran, skipped };
-}
-
-/** Relative name of a pipeline file for messages and records. */
-export function pipelineDisplayPath(pipelineFile: string, root: string): string {
-  return relative(root, pipelineFile) || basename(pipelineFile);
 }
