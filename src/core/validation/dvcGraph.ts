@@ -1,7 +1,9 @@
-import { basename, dirname, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { SOURCE, type Finding, type Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
-import { buildStageGraph, findCycles, stagePathOf } from '../pipeline/graph';
+import { findPipelineFiles } from '../pipeline/discovery';
+import { readDvcPipeline } from '../pipeline/dvcPipeline';
+import { buildStageGraph, findCycles, producedPaths, stagePathOf } from '../pipeline/graph';
 import type { DvcPipeline, SourceSpan } from '../pipeline/model';
 
 /**
@@ -17,6 +19,8 @@ export async function checkDvcGraph(pipeline: DvcPipeline, files: FileAccess): P
 
   // Many stages share deps (the training script); ask the file system once per path.
   const existing = new Map<string, boolean>();
+  // Outs of the repository's other dvc.yaml files, read only when a dep is otherwise missing.
+  let otherOuts: Set<string> | undefined;
   const produced = new Set(graph.edges.map((e) => `${e.to}\0${e.path}`));
   for (const node of graph.nodes.values()) {
     for (const dep of node.stage.deps) {
@@ -29,6 +33,8 @@ export async function checkDvcGraph(pipeline: DvcPipeline, files: FileAccess): P
         existing.set(path, exists);
       }
       if (exists) continue;
+      otherOuts ??= await outsOfOtherPipelines(pipeline.file, files);
+      if (producedElsewhere(path, otherOuts)) continue;
       findings.push(
         make(
           pipeline.file,
@@ -99,4 +105,37 @@ function make(
   data: Record<string, unknown>,
 ): Finding {
   return { file, range, severity, code, message, source: SOURCE, data };
+}
+
+/**
+ * DVC builds one graph per repository, so a dep may be produced by a stage of another dvc.yaml.
+ * The repository is the nearest folder above the pipeline with a `.dvc` directory.
+ */
+async function outsOfOtherPipelines(file: string, files: FileAccess): Promise<Set<string>> {
+  const outs = new Set<string>();
+  let root: string | undefined;
+  for (let dir = dirname(file), depth = 0; depth < 64; depth++) {
+    if (await files.exists(join(dir, '.dvc'))) {
+      root = dir;
+      break;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  if (root === undefined) return outs;
+  const { dvc } = await findPipelineFiles(root);
+  for (const other of dvc) {
+    if (other === file) continue;
+    const parsed = await readDvcPipeline(other, files);
+    for (const stage of parsed?.pipeline.stages ?? []) for (const out of producedPaths(stage)) outs.add(stagePathOf(stage, out.path));
+  }
+  return outs;
+}
+
+/** The path is an out, or inside an out folder, or a folder holding an out. */
+function producedElsewhere(path: string, outs: Set<string>): boolean {
+  if (outs.has(path)) return true;
+  for (const out of outs) if (path.startsWith(out + sep) || out.startsWith(path + sep)) return true;
+  return false;
 }
