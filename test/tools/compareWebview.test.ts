@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +7,7 @@ import { buildComparison } from '../../src/core/compare/comparison';
 import type { Run } from '../../src/core/runs/model';
 import { comparisonOptionsOf, defaultViewState, type CompareViewState, type HostToWebview } from '../../src/shared/compareProtocol';
 import { requireTool, repoRoot, waitFor } from '../support/tools';
-import { chromiumArgs, ORIGIN, openPanel, sendSnapshot, type PanelPage } from '../webview/compareHarness';
+import { chromiumArgs, inPage, ORIGIN, openPanel, sendSnapshot, type PanelPage } from '../webview/compareHarness';
 
 const XSS = [
   '<img src=x onerror=alert(1)>',
@@ -42,7 +40,16 @@ const threeRuns = [
   run('c', { lr: 0.001, depth: 4, model: 'gb' }, { val_loss: 0.45, accuracy: 0.85 }),
 ];
 
-const bodyText = (panel: PanelPage): Promise<string> => panel.page.evaluate(() => document.body.innerText);
+const bodyText = (panel: PanelPage): Promise<string> => inPage(panel.page, 'document.body.innerText');
+/** The text of every element matching a selector, in document order. */
+const texts = (panel: PanelPage, selector: string): Promise<string[]> =>
+  inPage(panel.page, `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent ?? '')`);
+const attributes = (panel: PanelPage, selector: string, name: string): Promise<(string | null)[]> =>
+  inPage(panel.page, `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.getAttribute(${JSON.stringify(name)}))`);
+const scrollToEnd = (panel: PanelPage): Promise<void> =>
+  inPage(panel.page, `{ const s = document.querySelector('.diff-scroll'); s.scrollTop = s.scrollHeight; s.scrollLeft = s.scrollWidth; }`);
+const savedState = (panel: PanelPage): Promise<{ runIds: string[]; viewState: CompareViewState } | undefined> =>
+  inPage(panel.page, 'acquireVsCodeApi().getState()');
 
 describe('compare panel in headless Chromium', () => {
   after(async () => {
@@ -61,8 +68,9 @@ describe('compare panel in headless Chromium', () => {
     const seen = async (): Promise<void> => {
       const text = await bodyText(panel);
       assert.ok(text.includes('<img src=x onerror=alert(1)>'), 'the literal text is shown');
-      const injected = await panel.page.evaluate(
-        () => document.querySelectorAll('img, svg, iframe, script:not([src]), [onerror], [onload]').length,
+      const injected = await inPage<number>(
+        panel.page,
+        "document.querySelectorAll('img, svg, iframe, script:not([src]), [onerror], [onload]').length",
       );
       assert.equal(injected, 0, 'no element was created from data');
     };
@@ -85,11 +93,7 @@ describe('compare panel in headless Chromium', () => {
     }
     await panel.page.hover('.chart-box canvas');
     await seen();
-    assert.ok(
-      (await panel.page.evaluate(() => [...document.querySelectorAll('.chart-title')].map((e) => e.textContent))).includes(
-        `${XSS[0]}_loss`,
-      ),
-    );
+    assert.ok((await texts(panel, '.chart-title')).includes(`${XSS[0]}_loss`));
     assert.deepEqual(panel.dialogs, [], 'no dialog opened');
     assert.deepEqual(
       panel.requests.filter((u) => ![`${ORIGIN}/index.html`, `${ORIGIN}/compare.js`, `${ORIGIN}/compare.css`].includes(u)),
@@ -118,10 +122,8 @@ describe('compare panel in headless Chromium', () => {
     if (!b) return;
     const panel = await openPanel(b);
     await sendSnapshot(panel, snapshot(threeRuns));
-    const rowKeys = (): Promise<string[]> =>
-      panel.page.evaluate(() => [...document.querySelectorAll('tbody .key-header .key')].map((e) => e.textContent ?? ''));
-    const runOrder = (): Promise<string[]> =>
-      panel.page.evaluate(() => [...document.querySelectorAll('thead .run-name')].map((e) => e.textContent ?? ''));
+    const rowKeys = (): Promise<string[]> => texts(panel, 'tbody .key-header .key');
+    const runOrder = (): Promise<string[]> => texts(panel, 'thead .run-name');
 
     assert.equal(await panel.page.isChecked('#only-changed'), true, 'on by default for three runs');
     assert.deepEqual(await rowKeys(), ['lr', 'model', 'accuracy', 'val_loss']);
@@ -129,14 +131,12 @@ describe('compare panel in headless Chromium', () => {
     assert.deepEqual(await rowKeys(), ['depth', 'lr', 'model', 'accuracy', 'val_loss']);
 
     // The best of each metric is marked: run b has the lowest loss and the highest accuracy.
-    const best = await panel.page.evaluate(() =>
-      [...document.querySelectorAll('td.best')].map((e) => `${e.getAttribute('aria-colindex')}`),
-    );
+    const best = await attributes(panel, 'td.best', 'aria-colindex');
     assert.deepEqual(best, ['3', '3']);
 
     await panel.page.selectOption('header select', 'b');
     assert.deepEqual(await runOrder(), ['run b', 'run a', 'run c'], 'the baseline comes first');
-    const deltas = await panel.page.evaluate(() => [...document.querySelectorAll('td .delta')].map((e) => e.textContent));
+    const deltas = await texts(panel, 'td .delta');
     assert.ok(deltas.includes('−0.1 (−11.1%)'), `accuracy delta of run a: ${deltas.join(' | ')}`);
     assert.ok(deltas.includes('+0.1 (+25.0%)'), 'val_loss delta of run a');
     assert.equal(await panel.page.locator('td .delta.worse').count(), 4, 'run a and c are worse than b on both metrics');
@@ -157,10 +157,7 @@ describe('compare panel in headless Chromium', () => {
     // Keyboard: a cell takes focus and arrows move it.
     await panel.page.locator('tbody td').first().click();
     await panel.page.keyboard.press('ArrowDown');
-    const focused = await panel.page.evaluate(() => {
-      const e = document.activeElement as HTMLElement | null;
-      return e ? `${e.dataset.row},${e.dataset.column}` : '';
-    });
+    const focused = await inPage<string>(panel.page, "document.activeElement.dataset.row + ',' + document.activeElement.dataset.column");
     assert.equal(focused, '1,0');
 
     await panel.page.click('button:has-text("Save CSV…")');
@@ -170,10 +167,6 @@ describe('compare panel in headless Chromium', () => {
     assert.ok(posted.some((m) => m.type === 'export' && m.format === 'markdown' && m.action === 'copy'));
     const lastState = [...posted].reverse().find((m) => m.type === 'viewState');
     assert.ok(lastState?.type === 'viewState' && lastState.viewState.sort?.key === 'val_loss', 'view state reaches the host');
-    const saved = await panel.page.evaluate(() =>
-      (window as unknown as { acquireVsCodeApi(): { getState(): unknown } }).acquireVsCodeApi().getState(),
-    );
-    assert.ok(saved === undefined || typeof saved === 'object');
     await panel.close();
   });
 
@@ -213,13 +206,11 @@ describe('compare panel in headless Chromium', () => {
     });
     assert.deepEqual(again.runIds, ['c']);
     await panel.page.click('#tab-table');
-    const bestNow = await panel.page.evaluate(() => [...document.querySelectorAll('td.best .value')].map((e) => e.textContent));
+    const bestNow = await texts(panel, 'td.best .value');
     assert.ok(bestNow.includes('0.95'), `the new accuracy is the best: ${bestNow.join(', ')}`);
 
     await panel.page.check('#transpose');
-    const state = (await panel.page.evaluate(() =>
-      (window as unknown as { acquireVsCodeApi(): { getState(): unknown } }).acquireVsCodeApi().getState(),
-    )) as { runIds: string[]; viewState: CompareViewState } | undefined;
+    const state = await savedState(panel);
     assert.deepEqual(state?.runIds, ['a', 'b', 'c']);
     assert.equal(state?.viewState.transposed, true);
     assert.deepEqual(panel.pageErrors, []);
@@ -244,37 +235,33 @@ describe('compare panel in headless Chromium', () => {
     t.diagnostic(`2,000 × 200: snapshot to first render in the page: ${ms.toFixed(0)} ms`);
     assert.ok(ms < 1000, `first render took ${ms} ms`);
     const counts = () =>
-      panel.page.evaluate(() => ({
+      inPage<{ rows: number; cells: number; rowCount: string; colCount: string }>(
+        panel.page,
+        `({
         rows: document.querySelectorAll('tbody tr').length,
         cells: document.querySelectorAll('tbody td').length,
-        rowCount: document.querySelector('table')?.getAttribute('aria-rowcount'),
-        colCount: document.querySelector('table')?.getAttribute('aria-colcount'),
-      }));
+        rowCount: document.querySelector('table').getAttribute('aria-rowcount'),
+        colCount: document.querySelector('table').getAttribute('aria-colcount'),
+      })`,
+      );
     let c = await counts();
     assert.equal(c.rowCount, '201');
     assert.equal(c.colCount, '2001');
     assert.ok(c.rows > 10 && c.rows <= 40, `rows in the DOM: ${c.rows}`);
     assert.ok(c.cells <= 40 * 12, `cells in the DOM: ${c.cells}`);
 
-    await panel.page.evaluate(() => {
-      const scroller = document.querySelector('.diff-scroll') as HTMLElement;
-      scroller.scrollTop = scroller.scrollHeight;
-      scroller.scrollLeft = scroller.scrollWidth;
-    });
+    await scrollToEnd(panel);
     await waitFor('the last key to be drawn', async () =>
-      (await panel.page.evaluate(() => document.querySelector('tbody tr:last-child')?.getAttribute('aria-rowindex'))) === '201'
-        ? true
-        : undefined,
+      (await attributes(panel, 'tbody tr:last-child', 'aria-rowindex'))[0] === '201' ? true : undefined,
     );
-    assert.ok(await panel.page.evaluate(() => [...document.querySelectorAll('thead .run-name')].some((e) => e.textContent === 'run 1999')));
+    assert.ok((await texts(panel, 'thead .run-name')).includes('run 1999'));
 
     // A toggle answers synchronously in the page: measured there, without the driver's round trips.
     const toggle = (selector: string): Promise<number> =>
-      panel.page.evaluate((s) => {
-        const started = performance.now();
-        (document.querySelector(s) as HTMLInputElement).click();
-        return performance.now() - started;
-      }, selector);
+      inPage(
+        panel.page,
+        `{ const started = performance.now(); document.querySelector(${JSON.stringify(selector)}).click(); performance.now() - started; }`,
+      );
     const onlyChangedMs = await toggle('#only-changed');
     const backMs = await toggle('#only-changed');
     const transposeMs = await toggle('#transpose');
@@ -285,14 +272,9 @@ describe('compare panel in headless Chromium', () => {
     c = await counts();
     assert.equal(c.rowCount, '2001');
     assert.ok(c.rows <= 40, `rows in the DOM after transpose: ${c.rows}`);
-    await panel.page.evaluate(() => {
-      const scroller = document.querySelector('.diff-scroll') as HTMLElement;
-      scroller.scrollTop = scroller.scrollHeight;
-    });
+    await scrollToEnd(panel);
     await waitFor('the last run to be drawn', async () =>
-      (await panel.page.evaluate(() => document.querySelector('tbody tr:last-child .run-name')?.textContent)) === 'run 1999'
-        ? true
-        : undefined,
+      (await texts(panel, 'tbody tr:last-child .run-name'))[0] === 'run 1999' ? true : undefined,
     );
     assert.deepEqual(panel.pageErrors, []);
     await panel.close();
@@ -315,7 +297,7 @@ describe('compare panel in headless Chromium', () => {
     for (const [name, themeVariables] of Object.entries(themes)) {
       const panel = await openPanel(b, { themeVariables, viewport: { width: 1200, height: 760 } });
       await sendSnapshot(panel, snapshot(threeRuns, { ...defaultViewState(3), baselineRunId: 'a' }));
-      const background = await panel.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const background = await inPage<string>(panel.page, 'getComputedStyle(document.body).backgroundColor');
       assert.equal(background, name === 'dark' ? 'rgb(31, 31, 31)' : 'rgb(255, 255, 255)');
       await panel.page.screenshot({ path: join(results, `compare-table-${name}.png`) });
       await panel.page.click('#tab-charts');

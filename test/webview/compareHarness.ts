@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 // Stands in for the extension host around the compare panel's real bundle: serves the page with the
 // host's own HTML (and CSP), fakes `acquireVsCodeApi`, and records everything the page asks the
 // network for, every message it posts and every CSP violation.
@@ -23,6 +21,31 @@ export const chromiumArgs = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/**
+ * Runs page code given as text. The tests are compiled for Node without the DOM's types (so the
+ * core cannot use them by accident), hence page code is text rather than typed callbacks.
+ */
+export function inPage<T>(page: Page, expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
+
+/** `acquireVsCodeApi` as the webview sees it, recording posted messages and CSP violations. */
+const fakeVsCodeApi = `
+  (() => {
+    const posted = [];
+    const violations = [];
+    let state;
+    window.__posted = posted;
+    window.__violations = violations;
+    document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));
+    window.acquireVsCodeApi = () => ({
+      postMessage: (message) => posted.push(JSON.parse(JSON.stringify(message))),
+      getState: () => state,
+      setState: (next) => { state = next; },
+    });
+  })();
+`;
 
 let bundle: string | undefined;
 
@@ -97,39 +120,25 @@ export async function openPanel(browser: Browser, options: OpenPanelOptions = {}
     if (url === `${ORIGIN}/compare.css`) return route.fulfill({ contentType: 'text/css', body: css });
     return route.fulfill({ status: 404, body: '' });
   });
-  await page.addInitScript(() => {
-    const w = window as unknown as Record<string, unknown>;
-    const posted: unknown[] = [];
-    const violations: string[] = [];
-    let state: unknown;
-    w.__posted = posted;
-    w.__violations = violations;
-    document.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    w.acquireVsCodeApi = () => ({
-      postMessage: (message: unknown) => posted.push(JSON.parse(JSON.stringify(message))),
-      getState: () => state,
-      setState: (next: unknown) => {
-        state = next;
-      },
-    });
-  });
+  await page.addInitScript(fakeVsCodeApi);
   // The editor sets its theme variables on the page's root element, as here (an inline style
   // attribute would break the CSP).
   await page.goto(`${ORIGIN}/index.html`);
-  await page.evaluate((vars: Record<string, string>) => {
-    for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(name, value);
-  }, options.themeVariables ?? {});
+  await inPage(
+    page,
+    `for (const [name, value] of Object.entries(${JSON.stringify(options.themeVariables ?? {})})) document.documentElement.style.setProperty(name, value)`,
+  );
   const panel: PanelPage = {
     page,
     requests,
     dialogs,
     pageErrors,
-    posted: () => page.evaluate(() => (window as unknown as { __posted: WebviewToHost[] }).__posted.slice()),
-    violations: () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations.slice()),
+    posted: () => inPage<WebviewToHost[]>(page, 'window.__posted.slice()'),
+    violations: () => inPage<string[]>(page, 'window.__violations.slice()'),
     // As text: the browser protocol is slow at copying large object graphs, and the host's
     // postMessage delivers a structured copy anyway.
     send: async (message) => {
-      await page.evaluate((json) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(message));
+      await inPage(page, `window.postMessage(JSON.parse(${JSON.stringify(JSON.stringify(message))}), '*')`);
     },
     close: () => context.close(),
   };
@@ -139,10 +148,10 @@ export async function openPanel(browser: Browser, options: OpenPanelOptions = {}
 
 /** Sends a snapshot, waits until the page has rendered it, and returns how long the page took (ms). */
 export async function sendSnapshot(panel: PanelPage, message: HostToWebview & { type: 'snapshot' }): Promise<number> {
-  const before = await panel.page.evaluate(() => document.body.dataset.rendered ?? '');
+  const before = await inPage<string>(panel.page, "document.body.dataset.rendered ?? ''");
   await panel.send(message);
   return waitFor('the snapshot to render', async () => {
-    const now = await panel.page.evaluate(() => [document.body.dataset.rendered ?? '', document.body.dataset.renderMs ?? '']);
+    const now = await inPage<string[]>(panel.page, "[document.body.dataset.rendered ?? '', document.body.dataset.renderMs ?? '']");
     return now[0] !== before ? Number(now[1]) : undefined;
   });
 }
