@@ -78,7 +78,12 @@ export function parseDvcLock(file: string, text: string): DvcLockParse {
   for (const pair of stages.items) {
     if (!isScalar(pair.key) || !isMap(pair.value)) continue;
     const name = String(pair.key.value);
-    const value = pair.value.toJS(doc) as Record<string, unknown>;
+    let value: Record<string, unknown>;
+    try {
+      value = pair.value.toJS(doc, { maxAliasCount: 10_000 }) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
     const cmd = value.cmd;
     const line = lines.position(pair.key.range?.[0] ?? 0).line;
     lock.stages.set(name, {

@@ -10,6 +10,7 @@ import {
   locateInScalar,
   nodeToContext,
   pythonStr,
+  resolveAlias,
   scalarToContext,
   toDvcString,
   toPlain,
@@ -68,12 +69,18 @@ export async function readDvcPipeline(file: string, files: FileAccess): Promise<
 }
 
 const MISSING = Symbol('missing');
+/** Upper bounds that keep a hostile file (alias bombs, huge matrices) from hanging the editor. */
+const MAX_CONTEXT_NODES = 200_000;
+const MAX_RESOLVE_STEPS = 1_000_000;
+const MAX_GENERATED_STAGES = 100_000;
 
 class PipelineParser {
   readonly problems: Finding[] = [];
   readonly contextSources: ContextSource[] = [];
   globalContext: CtxDict = {};
   private recordSources = true;
+  private resolveSteps = MAX_RESOLVE_STEPS;
+  private generated = 0;
   private readonly dir: string;
   private readonly seenProblems = new Set<string>();
   /** Files loaded fully (`undefined`) or partly (their keys), as DVC tracks them to refuse reloads. */
@@ -91,6 +98,8 @@ class PipelineParser {
   }
 
   async parse(): Promise<PipelineStage[]> {
+    // An alias bomb is already reported by the YAML parser; expanding it here would hang.
+    if (this.yaml.findings.some((f) => f.code === 'yaml-alias-bomb')) return [];
     const root = this.deref(this.doc.contents);
     if (!isMap(root)) return [];
     const varsNode = this.pairOf(root, 'vars');
@@ -152,6 +161,7 @@ class PipelineParser {
     const stages: PipelineStage[] = [];
     const seen = new Set<string>();
     for (const [key, item] of entries) {
+      if (!this.mayGenerate(keyNode)) break;
       if (seen.has(key)) continue;
       seen.add(key);
       const context: CtxDict = { ...this.globalContext, item };
@@ -188,6 +198,7 @@ class PipelineParser {
     const seen = new Set<string>();
     const combine = async (index: number, fragments: string[], item: CtxDict): Promise<void> => {
       if (index === axes.length) {
+        if (!this.mayGenerate(keyNode)) return;
         const key = fragments.join('-');
         if (seen.has(key)) return;
         seen.add(key);
@@ -198,7 +209,7 @@ class PipelineParser {
       }
       const axis = axes[index];
       if (!axis) return;
-      for (let i = 0; i < axis.values.length; i++) {
+      for (let i = 0; i < axis.values.length && this.generated <= MAX_GENERATED_STAGES; i++) {
         const value = axis.values[i] ?? null;
         const fragment = isMapOrSeq(value) ? `${axis.name}${i}` : axis.fromContext ? pythonStr(value) : toDvcString(value);
         await combine(index + 1, [...fragments, fragment], { ...item, [axis.name]: value });
@@ -206,6 +217,16 @@ class PipelineParser {
     };
     if (axes.length > 0) await combine(0, [], {});
     return stages;
+  }
+
+  private mayGenerate(keyNode: Node): boolean {
+    if (++this.generated <= MAX_GENERATED_STAGES) return true;
+    this.problem(
+      keyNode,
+      'dvc-too-many-stages',
+      `This pipeline generates more than ${MAX_GENERATED_STAGES} stages; only the first ones are shown.`,
+    );
+    return false;
   }
 
   /** foreach/matrix data: a literal list/dict (itself interpolated) or one `${ref}`. */
@@ -359,6 +380,7 @@ class PipelineParser {
   }
 
   private resolveValue(node: unknown, context: CtxDict, key: string): CtxValue {
+    if (--this.resolveSteps < 0) return null;
     const target = this.deref(node);
     if (target === undefined) return null;
     if (isScalar(target)) return this.resolveScalar(target, context, key);
@@ -405,7 +427,7 @@ class PipelineParser {
         const keys = keysText === undefined ? undefined : keysText.split(',').filter((k) => k.length > 0);
         await this.loadParamsFileInto(context, imports, path, wdir, keys && keys.length > 0 ? keys : undefined, false, item);
       } else if (isMap(item)) {
-        const inline = nodeToContext(item, this.doc);
+        const inline = nodeToContext(item, this.doc, { left: MAX_CONTEXT_NODES });
         if (isCtxDict(inline)) this.merge(context, inline, item);
         if (this.recordSources) this.contextSources.push({ file: this.yaml.file, span: this.span(item) });
       } else if (item) {
@@ -447,7 +469,12 @@ class PipelineParser {
       if (node) this.problem(node, 'dvc-vars-bad-file', `The vars file '${relPath}' is not valid YAML or JSON.`);
       return;
     }
-    const data = nodeToContext(doc.contents, doc);
+    const budget = { left: MAX_CONTEXT_NODES };
+    const data = nodeToContext(doc.contents, doc, budget);
+    if (budget.left < 0) {
+      if (node) this.problem(node, 'dvc-vars-bad-file', `The vars file '${relPath}' expands to too many values (aliases?); simplify it.`);
+      return;
+    }
     if (!isCtxDict(data)) {
       if (node) this.problem(node, 'dvc-vars-bad-file', `The vars file '${relPath}' must hold a dictionary.`);
       return;
@@ -494,7 +521,7 @@ class PipelineParser {
 
   private deref(node: unknown): Node | undefined {
     let current = node;
-    for (let i = 0; i < 50 && isAlias(current); i++) current = current.resolve(this.doc);
+    for (let i = 0; i < 50 && isAlias(current); i++) current = resolveAlias(current, this.doc);
     return (current ?? undefined) as Node | undefined;
   }
 

@@ -113,23 +113,38 @@ function dictToArgs(dict: CtxDict): string {
   return result.trimEnd();
 }
 
-/** Converts a YAML node to a context value, keeping floats as floats. */
-export function nodeToContext(node: unknown, doc: Document.Parsed, depth = 0): CtxValue {
-  if (depth > 200) return null;
-  if (isAlias(node)) return nodeToContext(node.resolve(doc), doc, depth + 1);
+const aliasTargets = new WeakMap<object, unknown>();
+
+/** An alias's target, remembered: the yaml library searches the whole document on each call. */
+export function resolveAlias(alias: { resolve(doc: Document): unknown }, doc: Document.Parsed): unknown {
+  if (aliasTargets.has(alias)) return aliasTargets.get(alias);
+  const target = alias.resolve(doc);
+  aliasTargets.set(alias, target);
+  return target;
+}
+
+/** How many nodes a conversion may produce, so an alias bomb cannot hang the parser. */
+export interface ConversionBudget {
+  left: number;
+}
+
+/** Converts a YAML node to a context value, keeping floats as floats; null once the budget is spent. */
+export function nodeToContext(node: unknown, doc: Document.Parsed, budget: ConversionBudget = { left: 200_000 }, depth = 0): CtxValue {
+  if (depth > 200 || --budget.left < 0) return null;
+  if (isAlias(node)) return nodeToContext(resolveAlias(node, doc), doc, budget, depth + 1);
   if (isScalar(node)) return scalarToContext(node);
   if (isMap(node)) {
     const out: CtxDict = {};
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
-      const key = nodeToContext(pair.key, doc, depth + 1);
+      const key = nodeToContext(pair.key, doc, budget, depth + 1);
       // DVC's context ignores keys that are not strings.
       if (typeof key !== 'string') continue;
-      out[key] = nodeToContext(pair.value, doc, depth + 1);
+      out[key] = nodeToContext(pair.value, doc, budget, depth + 1);
     }
     return out;
   }
-  if (isSeq(node)) return node.items.map((item) => nodeToContext(item, doc, depth + 1));
+  if (isSeq(node)) return node.items.map((item) => nodeToContext(item, doc, budget, depth + 1));
   return null;
 }
 

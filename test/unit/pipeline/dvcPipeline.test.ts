@@ -176,4 +176,35 @@ describe('parseDvcPipeline', () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(pipeline.stages[0]?.cmd, ['echo b ${literal}']);
   });
+
+  it('survives alias bombs and malformed stages quickly', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `l${i}: &l${i} [${Array(9)
+          .fill(i === 1 ? '*a' : `*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    const bomb = `${levels.join('\n')}\n`;
+    const started = Date.now();
+    const inParams = await parseText('stages:\n  s:\n    cmd: echo ${a[0]}\n', { 'params.yaml': bomb });
+    assert.deepEqual(
+      inParams.pipeline.stages.map((s) => s.name),
+      ['s'],
+    );
+    const inPipeline = await parseText(`${bomb}stages:\n  s:\n    cmd: echo\n    outs:\n      - x: *l8\n`);
+    assert.ok(inPipeline.yamlFindings.some((f) => f.code === 'yaml-alias-bomb'));
+    const malformed = await parseText(
+      'stages:\n  a: 5\n  b:\n    matrix: [1]\n  c:\n    cmd: {a: b}\n    deps: 5\n    params: [{x: 5}, 3]\n    outs: [{}, [1], null]\n',
+    );
+    assert.deepEqual(
+      malformed.pipeline.stages.map((s) => s.name),
+      ['c'],
+    );
+    assert.deepEqual(
+      malformed.problems.map((p) => p.code),
+      ['dvc-stage-type', 'dvc-foreach-type'],
+    );
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
 });
