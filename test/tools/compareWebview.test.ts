@@ -255,6 +255,12 @@ describe('compare panel in headless Chromium', () => {
       (await attributes(panel, 'tbody tr:last-child', 'aria-rowindex'))[0] === '201' ? true : undefined,
     );
     assert.ok((await texts(panel, 'thead .run-name')).includes('run 1999'));
+    // Long values and deltas must not widen columns: the scroll position maps to columns by width.
+    const geometry = await inPage<{ table: number; columns: number }>(
+      panel.page,
+      "({ table: document.querySelector('table').getBoundingClientRect().width, columns: document.querySelectorAll('thead th').length - 1 })",
+    );
+    assert.equal(Math.round(geometry.table), 260 + geometry.columns * 168);
 
     // A toggle answers synchronously in the page: measured there, without the driver's round trips.
     const toggle = (selector: string): Promise<number> =>

@@ -235,10 +235,12 @@ export function formatValue(value: ComparisonValue | undefined): string {
   return String(value);
 }
 
-/** A delta as `+0.012 (+1.3%)`. */
+/** A delta as `+0.012 (+1.3%)`, with a true minus sign. */
 export function formatDelta(delta: ComparisonDelta): string {
   const sign = (n: number): string => (n > 0 ? '+' : n < 0 ? '−' : '±');
-  const abs = `${sign(delta.absolute)}${formatValue(Math.abs(delta.absolute))}`;
+  // Four significant digits: a delta is read at a glance, the exact values are in the cells.
+  const magnitude = Math.abs(delta.absolute);
+  const abs = `${sign(delta.absolute)}${Number.isFinite(magnitude) ? String(Number(magnitude.toPrecision(4))) : String(magnitude)}`;
   if (delta.percent === null) return abs;
   return `${abs} (${sign(delta.percent)}${Math.abs(delta.percent).toFixed(1)}%)`;
 }

@@ -124,6 +124,9 @@ export class DiffTable {
       body.append(tr);
     }
     const hadFocus = this.table.contains(document.activeElement);
+    // Fixed layout needs a fixed table width, or long deltas would widen columns past the geometry
+    // the scroll position is computed from.
+    this.table.style.width = `${ROW_HEADER_WIDTH + columnCount * COLUMN_WIDTH}px`;
     this.table.replaceChildren(this.columnGroup(columnCount), head, body);
     if (hadFocus) this.focusActive();
     this.table.dataset.firstRow = String(firstRow);
@@ -247,7 +250,9 @@ export class DiffTable {
     const delta = row.deltas?.[column];
     if (delta && column !== c.baselineIndex && delta.absolute !== 0) {
       const better = row.direction === undefined ? undefined : (row.direction === 'min') === delta.absolute < 0;
-      cell.append(el('span', { className: `delta ${better === undefined ? '' : better ? 'better' : 'worse'}`, text: formatDelta(delta) }));
+      const deltaText = formatDelta(delta);
+      cell.title = `${text} ${deltaText} against the baseline`;
+      cell.append(el('span', { className: `delta ${better === undefined ? '' : better ? 'better' : 'worse'}`, text: deltaText }));
     }
     return cell;
   }
