@@ -9,6 +9,7 @@ import { parseMlproject } from '../core/pipeline/mlproject';
 import type { DvcPipeline, PipelineStage, StageParam, StageStatus } from '../core/pipeline/model';
 import { computeStatus } from '../core/pipeline/status';
 import { parseArgs, UsageError } from './args';
+import { pipelineRunCommand } from './pipelineRunCommand';
 
 export const pipelineUsage =
   'mlops pipeline list|status [PATH] [--json] | run STAGE|FILE:STAGE [--single] [--force] [--runner auto|dvc|builtin]';
@@ -22,7 +23,7 @@ export async function pipelineCommand(argv: string[], out: (text: string) => voi
     case 'status':
       return listCommand(rest, out, true);
     case 'run':
-      throw new Error('mlops pipeline run is not available in this build; run the stage with dvc repro meanwhile.');
+      return pipelineRunCommand(rest, {});
     default:
       throw new UsageError(sub === undefined ? 'say what to do: list, status or run' : `unknown pipeline command '${sub}'`);
   }

@@ -7,6 +7,7 @@ import { output, showError } from './output';
 import type { PipelinesTree } from './pipeline/pipelinesTree';
 import { registerPipelines } from './pipeline/registerPipelines';
 import { registerRuns } from './runs/registerRuns';
+import type { RunsTree } from './runs/runsTree';
 import type { Services } from './services';
 
 /** What tests and other parts of the extension can reach after activation. */
@@ -14,6 +15,7 @@ export interface MlopsApi {
   languageClientRunning(): boolean;
   /** The Pipelines view's nodes, as the view shows them (for tests and other extensions). */
   pipelines: PipelinesTree;
+  runs: RunsTree;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<MlopsApi> {
@@ -22,7 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MlopsA
   const services: Services = { context, languageClient };
 
   const pipelines = registerPipelines(services);
-  registerRuns(services);
+  const runs = registerRuns(services);
   registerCompare(services);
   registerDocker(services);
 
@@ -69,7 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MlopsA
     if (found.length > 0) startLanguageClient();
   }
 
-  return { languageClientRunning: () => languageClient.running !== undefined, pipelines };
+  return { languageClientRunning: () => languageClient.running !== undefined, pipelines, runs };
 }
 
 export function deactivate(): void {

@@ -3,11 +3,12 @@ import * as vscode from 'vscode';
 import { diskFileAccess } from '../../core/fileAccess';
 import { checkParameterValue, type Mlproject, type MlprojectEntryPoint } from '../../core/pipeline/mlproject';
 import { keyRange } from '../../core/pipelineView/overview';
+import type { RunnerSetting } from '../../core/runner/dvcRunner';
 import { registerCommands } from '../commands';
 import { output } from '../output';
 import type { Services } from '../services';
 import { locationOf, PipelinesTree, type PipelineNode } from './pipelinesTree';
-import { findTool, makeTask, taskLabel, type MlopsTaskDefinition, type RunObserver, type RunTarget } from './stageRuns';
+import { findTool, makeTask, taskLabel, type MlopsTaskDefinition, type RunnerChoice, type RunObserver, type RunTarget } from './stageRuns';
 
 type StageLike = Extract<PipelineNode, { kind: 'stage' | 'template' | 'pipeline' }>;
 
@@ -68,7 +69,7 @@ export function registerPipelines(services: Services): PipelinesTree {
     },
   };
 
-  const chooseRunner = async (target: RunTarget): Promise<{ choice: 'dvc' | 'builtin' | 'mlflow'; tool?: string } | { error: string }> => {
+  const chooseRunner = async (target: RunTarget): Promise<RunnerChoice | { error: string }> => {
     const config = vscode.workspace.getConfiguration('mlops', target.folder.uri);
     if (target.file.toLowerCase().endsWith('mlproject')) {
       const mlflow = await findTool('mlflow', target.folder, '');
@@ -76,12 +77,11 @@ export function registerPipelines(services: Services): PipelinesTree {
         ? { choice: 'mlflow', tool: mlflow }
         : { error: 'MLflow is not installed: install it (pip install mlflow) to run MLproject entry points.' };
     }
-    const setting = config.get<'auto' | 'dvc' | 'builtin'>('runner', 'auto');
-    if (setting === 'builtin') return { choice: 'builtin' };
-    const dvc = await findTool('dvc', target.folder, config.get<string>('dvcPath', ''));
-    if (dvc) return { choice: 'dvc', tool: dvc };
-    if (setting === 'dvc') return { error: 'DVC is not installed: install it (pip install dvc) or set mlops.runner to builtin.' };
-    return { choice: 'builtin' };
+    return {
+      choice: 'pipeline',
+      setting: config.get<RunnerSetting>('runner', 'auto'),
+      dvcPath: config.get<string>('dvcPath', '') || undefined,
+    };
   };
 
   const taskFor = (definition: MlopsTaskDefinition, folder: vscode.WorkspaceFolder): vscode.Task => {

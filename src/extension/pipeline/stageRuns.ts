@@ -1,8 +1,9 @@
-import { dirname, relative } from 'node:path';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { runBuiltin } from '../../core/runner/builtinRunner';
-import { startProcess, type RunningProcess } from '../../core/runner/processTree';
-import type { RunEvent } from '../../core/runner/runEvents';
+import type { RunnerSetting } from '../../core/runner/dvcRunner';
+import { runPipeline } from '../../core/runner/pipelineRun';
+import { startProcess } from '../../core/runner/processTree';
+import type { RunEvent, RunOutcome } from '../../core/runner/runEvents';
 import { output } from '../output';
 
 /** A `mlops` task: what tasks.json entries look like (`"type": "mlops"`). */
@@ -26,7 +27,8 @@ export interface RunObserver {
   finished(file: string, stage: string | undefined, outcome: { exitCode: number; message?: string }): void;
 }
 
-export type RunnerChoice = 'dvc' | 'builtin' | 'mlflow';
+/** MLproject entry points run through `mlflow run`; dvc.yaml stages through the core's pipeline runner. */
+export type RunnerChoice = { choice: 'mlflow'; tool: string } | { choice: 'pipeline'; setting: RunnerSetting; dvcPath?: string };
 
 export interface RunTarget {
   folder: vscode.WorkspaceFolder;
@@ -35,8 +37,8 @@ export interface RunTarget {
   definition: MlopsTaskDefinition;
 }
 
-/** Finds the dvc executable: the setting, the workspace's .venv, then PATH. */
-export async function findTool(name: 'dvc' | 'mlflow', folder: vscode.WorkspaceFolder, setting: string): Promise<string | undefined> {
+/** Finds a tool: the setting, the workspace's .venv, then PATH. */
+export async function findTool(name: 'mlflow', folder: vscode.WorkspaceFolder, setting: string): Promise<string | undefined> {
   const candidates = [setting, vscode.Uri.joinPath(folder.uri, '.venv', 'bin', name).fsPath].filter((c) => c.length > 0);
   for (const candidate of candidates) {
     try {
@@ -68,11 +70,7 @@ export function taskLabel(definition: MlopsTaskDefinition): string {
  * output streams to the terminal, the tree follows the stages, and terminating the task stops the
  * whole process tree.
  */
-export function makeTask(
-  target: RunTarget,
-  runner: () => Promise<{ choice: RunnerChoice; tool?: string } | { error: string }>,
-  observer: RunObserver,
-): vscode.Task {
+export function makeTask(target: RunTarget, runner: () => Promise<RunnerChoice | { error: string }>, observer: RunObserver): vscode.Task {
   const task = new vscode.Task(
     target.definition,
     target.folder,
@@ -91,11 +89,10 @@ class RunTerminal implements vscode.Pseudoterminal {
   readonly onDidWrite = this.writer.event;
   readonly onDidClose = this.closer.event;
   private readonly abort = new AbortController();
-  private process: RunningProcess | undefined;
 
   constructor(
     private readonly target: RunTarget,
-    private readonly runner: () => Promise<{ choice: RunnerChoice; tool?: string } | { error: string }>,
+    private readonly runner: () => Promise<RunnerChoice | { error: string }>,
     private readonly observer: RunObserver,
   ) {}
 
@@ -110,8 +107,8 @@ class RunTerminal implements vscode.Pseudoterminal {
   }
 
   close(): void {
+    // Aborting stops the whole process tree of the run (SIGTERM, then SIGKILL).
     this.abort.abort();
-    void this.process?.stop();
   }
 
   private write(text: string): void {
@@ -132,58 +129,62 @@ class RunTerminal implements vscode.Pseudoterminal {
     const env: NodeJS.ProcessEnv = { ...process.env, DVC_NO_ANALYTICS: process.env.DVC_NO_ANALYTICS ?? '1', PYTHONUNBUFFERED: '1' };
     const venvBin = vscode.Uri.joinPath(this.target.folder.uri, '.venv', 'bin').fsPath;
     env.PATH = `${venvBin}:${env.PATH ?? ''}`;
-    let exitCode: number;
-    let message: string | undefined;
-    if (chosen.choice === 'builtin') {
-      this.write(`\x1b[2mmlops: built-in runner in ${cwd}\x1b[0m\n`);
-      const outcome = await runBuiltin({
+    let outcome: RunOutcome;
+    if (chosen.choice === 'pipeline') {
+      let current: string | undefined;
+      const result = await runPipeline({
         pipelineFile: file,
         stage: definition.stage,
         single: definition.single,
         force: definition.force,
+        runner: chosen.setting,
+        dvcPath: chosen.dvcPath,
+        workspaceFolder: this.target.folder.uri.fsPath,
         env,
         signal: this.abort.signal,
-        onEvent: (event) => this.onEvent(event),
-      });
-      exitCode = outcome.exitCode;
-      message = outcome.message;
-    } else {
-      const args =
-        chosen.choice === 'dvc'
-          ? dvcReproArgs(relative(cwd, file), definition)
-          : [
-              'run',
-              cwd,
-              '-e',
-              definition.stage ?? 'main',
-              '--env-manager',
-              'local',
-              ...Object.entries(definition.parameters ?? {}).flatMap(([k, v]) => ['-P', `${k}=${v}`]),
-            ];
-      this.write(`\x1b[2m$ ${[chosen.tool ?? chosen.choice, ...args].join(' ')}\x1b[0m\n`);
-      let current: string | undefined;
-      this.process = startProcess({
-        command: { file: chosen.tool ?? chosen.choice, args },
-        cwd,
-        env,
-        signal: this.abort.signal,
-        onOutput: (text) => {
-          this.write(text);
-          if (chosen.choice !== 'dvc') return;
-          for (const match of text.matchAll(/Running stage '([^']+)'/g)) {
-            if (current) this.observer.stageEnded(file, current, true);
+        onEvent: (event) => {
+          this.onEvent(event);
+          if (event.type !== 'output') return;
+          // `dvc repro` names each stage it starts in its output; the tree follows along.
+          for (const match of event.text.matchAll(/Running stage '([^']+)'/g)) {
+            if (current && current !== match[1]) this.observer.stageEnded(file, current, true);
             current = match[1];
             if (current) this.observer.stageRunning(file, current);
           }
         },
       });
-      const result = await this.process.done;
-      exitCode = result.exitCode;
-      if (result.spawnError) message = result.spawnError;
-      else if (result.stopped) message = 'The run was stopped.';
-      else if (exitCode !== 0) message = `${chosen.choice === 'dvc' ? 'dvc repro' : 'mlflow run'} failed with exit code ${exitCode}.`;
-      if (current) this.observer.stageEnded(file, current, exitCode === 0, exitCode === 0 ? undefined : `exit code ${exitCode}`);
+      if (current && result.runner === 'dvc') {
+        this.observer.stageEnded(file, current, result.exitCode === 0, result.exitCode === 0 ? undefined : `exit code ${result.exitCode}`);
+      }
+      if (result.recordFile) output.info(`run recorded in ${result.recordFile}`);
+      outcome = result;
+    } else {
+      const args = ['run', cwd, '-e', definition.stage ?? 'main', '--env-manager', 'local'];
+      for (const [k, v] of Object.entries(definition.parameters ?? {})) args.push('-P', `${k}=${v}`);
+      this.write(`\x1b[2m$ ${[chosen.tool ?? 'mlflow', ...args].join(' ')}\x1b[0m\n`);
+      const result = await startProcess({
+        command: { file: chosen.tool ?? 'mlflow', args },
+        cwd,
+        env,
+        signal: this.abort.signal,
+        onOutput: (text) => this.write(text),
+      }).done;
+      outcome = {
+        exitCode: result.exitCode,
+        status: result.stopped ? 'killed' : result.exitCode === 0 ? 'finished' : 'failed',
+        ran: [],
+        skipped: [],
+        message: result.spawnError
+          ? `MLflow could not start (${result.spawnError}): install it (pip install mlflow).`
+          : result.stopped
+            ? 'The run was stopped.'
+            : result.exitCode !== 0
+              ? `mlflow run failed with exit code ${result.exitCode}; see its output above.`
+              : undefined,
+      };
     }
+    const exitCode = outcome.exitCode;
+    const message = outcome.message;
     this.write(exitCode === 0 ? '\n\x1b[32m✔ run finished\x1b[0m\n' : `\n\x1b[31m✖ ${message ?? `exit code ${exitCode}`}\x1b[0m\n`);
     output.info(`run ${taskLabel(definition)} ended with exit code ${exitCode}${message ? `: ${message}` : ''}`);
     this.observer.finished(file, definition.stage, { exitCode, message });
@@ -207,12 +208,4 @@ class RunTerminal implements vscode.Pseudoterminal {
         break;
     }
   }
-}
-
-export function dvcReproArgs(pipeline: string, definition: MlopsTaskDefinition): string[] {
-  const args = ['repro'];
-  if (definition.single) args.push('--single-item');
-  if (definition.force) args.push('--force');
-  args.push(definition.stage ? `${pipeline}:${definition.stage}` : pipeline);
-  return args;
 }

@@ -1,0 +1,173 @@
+import * as vscode from 'vscode';
+import { discoverRunSources, type RunDiscoveryOptions } from '../../core/runs/discovery';
+import type { Run, RunSource, RunStatus } from '../../core/runs/model';
+
+export type RunsNode =
+  | { kind: 'source'; folder: string; source: RunSource; runs: Run[]; error?: string }
+  | { kind: 'experiment'; source: RunSource; name: string; runs: Run[] }
+  | { kind: 'run'; source: RunSource; run: Run };
+
+const STATUS_ICONS: Record<RunStatus, vscode.ThemeIcon> = {
+  running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('progressBar.background')),
+  finished: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  killed: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('list.warningForeground')),
+  scheduled: new vscode.ThemeIcon('clock'),
+  unknown: new vscode.ThemeIcon('circle-outline'),
+};
+
+const SOURCE_ICONS: Record<RunSource['kind'], string> = {
+  mlflow: 'beaker',
+  dvc: 'git-branch',
+  git: 'git-commit',
+  workbench: 'play-circle',
+};
+
+export interface RunsTreeOptions {
+  /** Options for each workspace folder (settings, credentials); `trusted` decides whether processes may start. */
+  discovery(folder: vscode.WorkspaceFolder): Promise<RunDiscoveryOptions>;
+  keyMetric(): string;
+}
+
+/**
+ * The Runs view: every run source of every workspace folder → experiment → run. A source that fails
+ * shows its one-sentence error on its own node; the others keep working.
+ */
+export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private roots: Promise<RunsNode[]> | undefined;
+  private sources: RunSource[] = [];
+
+  constructor(private readonly options: RunsTreeOptions) {}
+
+  refresh(): void {
+    this.roots = undefined;
+    this.changed.fire(undefined);
+  }
+
+  async getRoots(): Promise<RunsNode[]> {
+    this.roots ??= Promise.resolve(vscode.window.withProgress({ location: { viewId: 'mlops.runs' } }, () => this.load()));
+    return this.roots;
+  }
+
+  /** Every run currently listed, with the source that can load its metric histories. */
+  async allRuns(): Promise<{ run: Run; source: RunSource }[]> {
+    const roots = await this.getRoots();
+    return roots.flatMap((node) => (node.kind === 'source' ? node.runs.map((run) => ({ run, source: node.source })) : []));
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'source': {
+        const item = new vscode.TreeItem(node.source.label, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `source:${node.folder}:${node.source.kind}:${node.source.label}`;
+        if (node.error) {
+          item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+          item.description = node.error;
+          item.tooltip = node.error;
+          item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+        } else {
+          item.iconPath = new vscode.ThemeIcon(SOURCE_ICONS[node.source.kind]);
+          item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+        }
+        item.contextValue = 'runSource';
+        return item;
+      }
+      case 'experiment': {
+        const item = new vscode.TreeItem(node.name || '(no experiment)', vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `experiment:${node.source.kind}:${node.source.label}:${node.name}`;
+        item.iconPath = new vscode.ThemeIcon('folder-library');
+        item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+        item.contextValue = 'experiment';
+        return item;
+      }
+      case 'run': {
+        const { run } = node;
+        const item = new vscode.TreeItem(run.name || run.id, vscode.TreeItemCollapsibleState.None);
+        item.id = `run:${run.id}`;
+        item.iconPath = STATUS_ICONS[run.status];
+        const key = this.keyMetricOf(run);
+        const when = run.startTime ? new Date(run.startTime).toLocaleString() : '';
+        item.description = [key ? `${key[0]} ${formatNumber(key[1])}` : '', when].filter(Boolean).join(' · ');
+        const tooltip = new vscode.MarkdownString();
+        tooltip.appendText(
+          `${run.name || run.id} — ${run.status}\n${run.source} · ${run.experiment}${run.commit ? ` · ${run.commit.slice(0, 7)}` : ''}\n`,
+        );
+        const params = Object.entries(run.params).slice(0, 12);
+        if (params.length > 0) tooltip.appendText(`\nParams:\n${params.map(([k, v]) => `  ${k} = ${String(v)}`).join('\n')}\n`);
+        const metrics = Object.entries(run.metrics).slice(0, 12);
+        if (metrics.length > 0) tooltip.appendText(`\nMetrics:\n${metrics.map(([k, v]) => `  ${k} = ${formatNumber(v)}`).join('\n')}`);
+        item.tooltip = tooltip;
+        item.contextValue = `run.${run.source}`;
+        item.accessibilityInformation = {
+          label: `Run ${run.name || run.id}, ${run.status}${key ? `, ${key[0]} ${formatNumber(key[1])}` : ''}`,
+        };
+        return item;
+      }
+    }
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    if (!node) {
+      const roots = await this.getRoots();
+      await vscode.commands.executeCommand('setContext', 'mlops.runs.state', roots.length === 0 ? 'empty' : 'ready');
+      return roots;
+    }
+    if (node.kind === 'source') {
+      const experiments = new Map<string, Run[]>();
+      for (const run of node.runs) {
+        const list = experiments.get(run.experiment) ?? [];
+        list.push(run);
+        experiments.set(run.experiment, list);
+      }
+      // One experiment (a Git history, DVC's workspace) needs no extra level.
+      if (experiments.size <= 1) return node.runs.map((run) => ({ kind: 'run', source: node.source, run }));
+      return [...experiments].map(([name, runs]) => ({ kind: 'experiment', source: node.source, name, runs }));
+    }
+    if (node.kind === 'experiment') return node.runs.map((run) => ({ kind: 'run', source: node.source, run }));
+    return [];
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    for (const source of this.sources) source.dispose?.();
+  }
+
+  private keyMetricOf(run: Run): [string, number] | undefined {
+    const wanted = this.options.keyMetric();
+    if (wanted && run.metrics[wanted] !== undefined) return [wanted, run.metrics[wanted]];
+    const first = Object.entries(run.metrics)[0];
+    return first;
+  }
+
+  private async load(): Promise<RunsNode[]> {
+    for (const source of this.sources) source.dispose?.();
+    this.sources = [];
+    const nodes: RunsNode[] = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme !== 'file') continue;
+      const sources = await discoverRunSources(folder.uri.fsPath, await this.options.discovery(folder));
+      this.sources.push(...sources);
+      const results = await Promise.allSettled(sources.map((source) => source.listRuns()));
+      results.forEach((result, i) => {
+        const source = sources[i] as RunSource;
+        if (result.status === 'fulfilled') {
+          if (result.value.length > 0) nodes.push({ kind: 'source', folder: folder.uri.fsPath, source, runs: result.value });
+        } else {
+          const error = result.reason instanceof Error ? result.reason.message : String(result.reason);
+          nodes.push({ kind: 'source', folder: folder.uri.fsPath, source, runs: [], error });
+        }
+      });
+    }
+    return nodes;
+  }
+}
+
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
