@@ -111,15 +111,22 @@ interface CacheEntry {
   mtimeMs: number;
   size: number;
   ino: number;
-  md5: string;
+  md5: Promise<string>;
 }
+
+/** How many files are read at once: a 2,000-stage status must not run out of file handles. */
+const MAX_PARALLEL_READS = 16;
 
 /**
  * Hashes files and folders, remembering file hashes by (mtime, size, inode) like DVC's state
- * database, so a status refresh only reads files that changed.
+ * database, so a status refresh only reads files that changed. Concurrent requests for the same
+ * file share one read.
  */
 export class PathHasher {
   private readonly files = new Map<string, CacheEntry>();
+  private readonly directories = new Map<string, Promise<PathHash>>();
+  private reading = 0;
+  private readonly waiting: (() => void)[] = [];
 
   /** Hash of a file or folder; `ignore` applies the repository's .dvcignore inside folders. */
   async hash(path: string, name: HashName = 'md5', ignore?: DvcIgnore): Promise<PathHash | undefined> {
@@ -129,18 +136,39 @@ export class PathHasher {
     } catch {
       return undefined;
     }
-    if (stat.isDirectory()) return this.hashDirectory(path, name, ignore);
+    if (stat.isDirectory()) {
+      // One walk per folder at a time; later calls walk again to see changes.
+      const key = `${name}\0${path}`;
+      let pending = this.directories.get(key);
+      if (!pending) {
+        pending = this.hashDirectory(path, name, ignore).finally(() => this.directories.delete(key));
+        this.directories.set(key, pending);
+      }
+      return pending;
+    }
     if (!stat.isFile()) return undefined;
     return { md5: await this.hashFile(path, stat, name), size: stat.size, isDir: false };
   }
 
-  private async hashFile(path: string, stat: Stats, name: HashName): Promise<string> {
+  private hashFile(path: string, stat: Stats, name: HashName): Promise<string> {
     const key = `${name}\0${path}`;
     const cached = this.files.get(key);
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size && cached.ino === stat.ino) return cached.md5;
-    const md5 = await fileMd5(path, name);
+    const md5 = this.limited(() => fileMd5(path, name));
     this.files.set(key, { mtimeMs: stat.mtimeMs, size: stat.size, ino: stat.ino, md5 });
+    md5.catch(() => this.files.delete(key));
     return md5;
+  }
+
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.reading >= MAX_PARALLEL_READS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.reading++;
+    try {
+      return await task();
+    } finally {
+      this.reading--;
+      this.waiting.shift()?.();
+    }
   }
 
   private async hashDirectory(root: string, name: HashName, ignore: DvcIgnore | undefined): Promise<PathHash> {
