@@ -110,6 +110,27 @@ describe('SQLite reader', () => {
     }
   });
 
+  it('ignores WAL frames whose checksum does not match, as SQLite does', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'mlops-sqlite-'));
+    await fs.copyFile(join(fixtures, 'wal', 'mlflow.db'), join(dir, 'mlflow.db'));
+    const wal = await fs.readFile(join(fixtures, 'wal', 'mlflow.db-wal'));
+    // A torn write: the last byte of the first frame's page differs from what its checksum covers.
+    const firstFrameEnd = 32 + 24 + 4096 - 1;
+    wal[firstFrameEnd] = (wal[firstFrameEnd] ?? 0) ^ 0xff;
+    await fs.writeFile(join(dir, 'mlflow.db-wal'), wal);
+    const db = await SqliteDatabase.open(join(dir, 'mlflow.db'));
+    try {
+      assert.equal(db.walFrames, 0);
+      const names: string[] = [];
+      await db.scan('runs', (row) => {
+        names.push(String(row.name));
+      });
+      assert.ok(names.includes('train@logreg'), names.join(', '));
+    } finally {
+      await db.close();
+    }
+  });
+
   it('says clearly when a file is not a database', async () => {
     const notDb = await tempCopy('mlflow.db', 'this is a text file, not a database\n'.repeat(10));
     await assert.rejects(SqliteDatabase.open(notDb), (error: Error) => {
