@@ -2,10 +2,11 @@ import { resolve } from 'node:path';
 import { discoverRunSources, listAllRuns } from '../core/runs/discovery';
 import type { Run, RunSourceKind } from '../core/runs/model';
 import { oneOf, parseArgs, UsageError } from './args';
+import { runsCompareCommand, runsCompareUsage } from './runsCompareCommand';
 
 const SOURCES = ['mlflow', 'dvc', 'git', 'workbench', 'all'] as const;
 
-export const runsUsage = 'mlops runs list [--source mlflow|dvc|git|workbench|all] [--experiment NAME] [--json]';
+export const runsUsage = `mlops runs list [--source mlflow|dvc|git|workbench|all] [--experiment NAME] [--json]\n       ${runsCompareUsage}`;
 
 /**
  * `mlops runs list`: every run the current folder's stores hold. A store that cannot be read is
@@ -14,7 +15,7 @@ export const runsUsage = 'mlops runs list [--source mlflow|dvc|git|workbench|all
  */
 export async function runsCommand(argv: string[], out: (text: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === 'compare') throw new Error('run comparison is not available in this build yet; use mlops runs list --json.');
+  if (sub === 'compare') return runsCompareCommand(rest, out);
   if (sub !== 'list') throw new UsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand '${sub}'`);
   const args = parseArgs(rest, { options: ['source', 'experiment'], flags: ['json'] });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
