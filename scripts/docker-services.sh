@@ -2,9 +2,11 @@
 # Starts (idempotently) what the container tests need, all on loopback:
 #   - a Docker Engine without a bridge network (nothing is pulled; images are built FROM scratch),
 #   - an open v2 registry and one with htpasswd auth (user "mlops", password "mlops-secret").
-# Usage: scripts/docker-services.sh start|stop|env
+# Usage: scripts/docker-services.sh start|stop|running
 #   start  prints shell assignments (DOCKER_SOCKET, REGISTRY_OPEN, REGISTRY_AUTH, REGISTRY_USER,
 #          REGISTRY_PASSWORD); only what this script started is stopped by `stop`.
+#   running  exits 0 when the engine and both registries already answer (so a caller that finds
+#            them running knows not to stop them).
 # Ports: MLOPS_REGISTRY_OPEN_PORT (default 5510), MLOPS_REGISTRY_AUTH_PORT (default 5511).
 set -euo pipefail
 
@@ -83,13 +85,14 @@ stop_one() {
 
 case "${1:-start}" in
   start) start ;;
+  running) engine_up && registry_up "$open_port" && registry_up "$auth_port" ;;
   stop)
     stop_one open
     stop_one auth
     stop_one dockerd
     ;;
   *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|stop|running" >&2
     exit 2
     ;;
 esac

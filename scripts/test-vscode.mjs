@@ -23,6 +23,7 @@ const profile = makeProfile();
 const resultsFile = join(profile.root, 'results.json');
 const binary = codeServerBinary();
 const started = Date.now();
+const docker = startDocker();
 const server = await startCodeServer({
   binary,
   profile,
@@ -32,6 +33,7 @@ const server = await startCodeServer({
     DVC_NO_ANALYTICS: '1',
     WINE_QUALITY_MLFLOW: '0',
     PATH: `${join(repoRoot, '.venv', 'bin')}:${process.env.PATH ?? ''}`,
+    ...docker.env,
   },
   log: verbose ? (text) => process.stderr.write(text) : undefined,
 });
@@ -70,10 +72,54 @@ try {
 } finally {
   await browser.close();
   server.stop();
+  docker.stop();
   if (!args.includes('--keep')) rmSync(profile.root, { recursive: true, force: true });
 }
 console.error(`extension-host tests took ${((Date.now() - started) / 1000).toFixed(1)}s`);
 process.exit(exitCode);
+
+// The Images test needs an engine and a registry; the extension host cannot start them itself.
+// Only what was not already running is stopped afterwards. A missing Docker fails in CI.
+function startDocker() {
+  const none = { env: {}, stop: () => {} };
+  if (process.env.MLOPS_DOCKER_TESTS === '0') return none;
+  const script = join(repoRoot, 'scripts', 'docker-services.sh');
+  const missing = ['dockerd', 'docker', 'docker-registry', 'htpasswd'].filter((tool) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    const message = `the Images tests need ${missing.join(', ')} (apt-get install -y docker.io docker-registry apache2-utils)`;
+    if (process.env.CI === 'true') throw new Error(message);
+    console.error(`${message}: they are skipped`);
+    return none;
+  }
+  const probe = (...probeArgs) => {
+    try {
+      execFileSync('bash', [script, ...probeArgs], { stdio: 'ignore', timeout: 30_000 });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const wasRunning = probe('running');
+  const values = Object.fromEntries(
+    execFileSync('bash', [script, 'start'], { encoding: 'utf8', timeout: 120_000 })
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  return {
+    env: { DOCKER_HOST: `unix://${values.DOCKER_SOCKET}`, MLOPS_TEST_REGISTRY: values.REGISTRY_OPEN },
+    stop: () => {
+      if (!wasRunning) execFileSync('bash', [script, 'stop'], { stdio: 'inherit', timeout: 60_000 });
+    },
+  };
+}
 
 function copyExample() {
   const target = join(mkdtempSync(join(tmpdir(), 'mlops-ws-')), 'wine-quality');

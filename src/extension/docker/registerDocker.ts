@@ -254,15 +254,42 @@ export function registerDocker({ context }: Services): void {
         if (await credentials.prompt(node.registry.address)) view.refresh();
       },
     },
-    // For integration tests: what the Images view shows now (labels of the local images).
+    // For integration tests: what the Images view shows now, local images and the registries subtree.
     {
       id: 'mlops.imagesViewSnapshot',
       run: async () => {
-        await view.getChildren();
+        const roots = await view.getChildren();
+        const registries: { address: string; repositories: { name: string; tags: string[] }[]; messages: string[] }[] = [];
+        for (const group of roots) {
+          if (group.kind !== 'group' || group.group !== 'registries') continue;
+          for (const registry of await view.getChildren(group)) {
+            if (registry.kind !== 'registry') continue;
+            const entry = {
+              address: registry.registry.address,
+              repositories: [] as { name: string; tags: string[] }[],
+              messages: [] as string[],
+            };
+            for (const child of await view.getChildren(registry)) {
+              if (child.kind === 'message') entry.messages.push(child.text);
+              if (child.kind !== 'repository') continue;
+              const tags = (await view.getChildren(child)).flatMap((t) => (t.kind === 'remoteTag' ? [t.tag] : []));
+              entry.repositories.push({ name: child.repository, tags });
+            }
+            registries.push(entry);
+          }
+        }
         return {
           state: view.shownImages.length > 0 ? 'ready' : 'empty',
           message: treeView.message,
           images: view.shownImages.map((i) => i.tags),
+          details: view.shownImages.map((i) => ({
+            id: i.id,
+            tags: i.tags,
+            commit: i.commit,
+            builtHere: i.builtHere,
+            description: view.getTreeItem({ kind: 'image', image: i }).description,
+          })),
+          registries,
         };
       },
     },
