@@ -73,6 +73,16 @@ describe('Runs view', () => {
     assert.ok(record, 'the recorded run is listed with its stage name as plain text');
     assert.match(String((record?.item.iconPath as vscode.ThemeIcon).id), /error/, 'a failed run shows the error icon');
 
+    // The filter keeps the tree's runs and shows only those that match.
+    const tree = runs as TreeLike & { setFilter(filter: unknown): void };
+    const { parseRunFilter } = (await import('../../src/core/runs/runFilter')) as typeof import('../../src/core/runs/runFilter');
+    const filter = parseRunFilter('metrics.accuracy > 0.85');
+    assert.ok(!('error' in filter));
+    tree.setFilter(filter);
+    const filtered = (await flatten(runs)).filter((r) => r.item.contextValue?.startsWith('run.')).map((r) => String(r.item.label));
+    assert.deepEqual(filtered, ['rf depth 3']);
+    tree.setFilter(undefined);
+
     const gitRuns = rows.filter((r) => r.item.contextValue === 'run.git');
     assert.ok(gitRuns.length >= 2);
     await vscode.commands.executeCommand('mlops.compareSelectedRuns', gitRuns[0]!.node, [gitRuns[0]!.node, gitRuns[1]!.node]);

@@ -200,6 +200,7 @@ function toRun(raw: RestRun, experiments: Map<string, string>): Run | undefined 
     id: `mlflow:${runId}`,
     source: 'mlflow',
     experiment: experiments.get(String(info.experiment_id)) ?? String(info.experiment_id ?? ''),
+    experimentId: info.experiment_id === undefined ? undefined : String(info.experiment_id),
     name: info.run_name || tags['mlflow.runName'] || runId,
     status: statusFromMlflow(info.status),
     startTime: isoFromMillis(info.start_time),

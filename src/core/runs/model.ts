@@ -13,6 +13,8 @@ export interface Run {
   id: string;
   source: RunSourceKind;
   experiment: string;
+  /** The experiment's id where the store has one (MLflow), for links into its UI. */
+  experimentId?: string;
   name: string;
   status: RunStatus;
   /** ISO 8601. */

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import type { MlflowCredentials } from '../../core/runs/mlflowRestSource';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Run, RunSourceKind } from '../../core/runs/model';
+import { parseRunFilter } from '../../core/runs/runFilter';
 import { registerCommands } from '../commands';
 import { openComparePanel, setCompareRunProvider } from '../compare/registerCompare';
 import { showError } from '../output';
@@ -8,6 +11,7 @@ import type { Services } from '../services';
 import { RunsTree, type RunsNode } from './runsTree';
 
 const SECRET_KEY = 'mlops.mlflow.credentials';
+const execFileAsync = promisify(execFile);
 
 /** The Runs view, the tracking-server sign-in, and the bridge to the compare panel. */
 export function registerRuns(services: Services): RunsTree {
@@ -69,8 +73,114 @@ export function registerRuns(services: Services): RunsTree {
     return picked.flatMap((n) => (n.kind === 'run' ? [n.run] : n.kind === 'experiment' ? n.runs : n.kind === 'source' ? n.runs : []));
   };
 
+  const describeView = (): void => {
+    const parts = [
+      tree.filterText ? `filter: ${tree.filterText}` : '',
+      tree.sortOrder.key !== 'startTime' ? `sorted by ${tree.sortOrder.key}` : '',
+    ];
+    view.description = parts.filter(Boolean).join(' · ') || undefined;
+    void vscode.commands.executeCommand('setContext', 'mlops.runs.filtered', tree.filterText !== undefined);
+  };
+
   registerCommands(context, [
     { id: 'mlops.refreshRuns', run: () => tree.refresh() },
+    {
+      id: 'mlops.filterRuns',
+      run: async () => {
+        const text = await vscode.window.showInputBox({
+          title: 'Filter Runs',
+          value: tree.filterText ?? '',
+          prompt: 'Words match run names; conditions test values: metrics.rmse < 0.8 and params.model == rf. Empty: show all.',
+          validateInput: (value) => {
+            const parsed = parseRunFilter(value);
+            return 'error' in parsed ? parsed.error : undefined;
+          },
+        });
+        if (text === undefined) return;
+        const parsed = parseRunFilter(text);
+        tree.setFilter(text.trim() === '' || 'error' in parsed ? undefined : parsed);
+        describeView();
+      },
+    },
+    {
+      id: 'mlops.clearRunsFilter',
+      run: () => {
+        tree.setFilter(undefined);
+        describeView();
+      },
+    },
+    {
+      id: 'mlops.sortRuns',
+      run: async () => {
+        const metrics = new Set<string>();
+        for (const { run } of await tree.allRuns()) for (const key of Object.keys(run.metrics)) metrics.add(key);
+        const picked = await vscode.window.showQuickPick(
+          [
+            { label: 'Start time', key: 'startTime', descending: true, description: 'newest first' },
+            { label: 'Name', key: 'name', descending: false, description: 'A to Z' },
+            ...[...metrics].sort().flatMap((key) => [
+              { label: key, key, descending: true, description: 'highest first' },
+              { label: key, key, descending: false, description: 'lowest first' },
+            ]),
+          ],
+          { title: 'Sort Runs', placeHolder: 'Sort runs by a metric, the start time or the name' },
+        );
+        if (!picked) return;
+        tree.setSort({ key: picked.key, descending: picked.descending });
+        describeView();
+      },
+    },
+    {
+      id: 'mlops.copyRunId',
+      run: async (node?: RunsNode) => {
+        if (node?.kind !== 'run') return;
+        const native = node.run.id.slice(node.run.id.indexOf(':') + 1);
+        await vscode.env.clipboard.writeText(native);
+        void vscode.window.setStatusBarMessage(`Copied run id ${native}`, 3000);
+      },
+    },
+    {
+      id: 'mlops.openRunInMlflow',
+      run: async (node?: RunsNode) => {
+        if (node?.kind !== 'run' || !node.source.label.startsWith('http')) return;
+        const native = node.run.id.slice(node.run.id.indexOf(':') + 1);
+        const base = node.source.label.replace(/\/+$/, '');
+        const path = node.run.experimentId ? `#/experiments/${node.run.experimentId}/runs/${native}` : `#/runs/${native}`;
+        await vscode.env.openExternal(vscode.Uri.parse(`${base}/${path}`));
+      },
+    },
+    {
+      id: 'mlops.checkoutRunCommit',
+      startsProcess: true,
+      run: async (node?: RunsNode) => {
+        if (node?.kind !== 'run' || !node.run.commit) return;
+        const folder =
+          node.kind === 'run' ? vscode.workspace.workspaceFolders?.find((f) => tree.folderOf(node.source) === f.uri.fsPath) : undefined;
+        if (!folder) return;
+        const commit = node.run.commit;
+        const choice = await vscode.window.showWarningMessage(
+          `Check out commit ${commit.slice(0, 7)} ("${node.run.name}")? Git refuses if your changes would be overwritten; HEAD will be detached.`,
+          { modal: true },
+          'Check Out',
+        );
+        if (choice !== 'Check Out') return;
+        try {
+          await execFileAsync('git', ['checkout', '--detach', commit], { cwd: folder.uri.fsPath, timeout: 60_000 });
+          void vscode.window.showInformationMessage(`Checked out ${commit.slice(0, 7)}; return with git switch -.`);
+        } catch (error) {
+          const detail = String((error as { stderr?: string }).stderr ?? error).trim();
+          await showError(
+            `Git could not check out ${commit.slice(0, 7)}: ${
+              detail
+                .split('\n')
+                .find((l) => l.startsWith('error:'))
+                ?.slice(7) ?? 'see the output for why'
+            }.`,
+            detail,
+          );
+        }
+      },
+    },
     {
       id: 'mlops.compareSelectedRuns',
       run: async (node?: RunsNode, nodes?: readonly RunsNode[]) => {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { discoverRunSources, type RunDiscoveryOptions } from '../../core/runs/discovery';
 import type { Run, RunSource, RunStatus } from '../../core/runs/model';
+import { sortRuns, type RunFilter, type RunSort } from '../../core/runs/runFilter';
 
 export type RunsNode =
   | { kind: 'source'; folder: string; source: RunSource; runs: Run[]; error?: string }
@@ -38,8 +39,35 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   readonly onDidChangeTreeData = this.changed.event;
   private roots: Promise<RunsNode[]> | undefined;
   private sources: RunSource[] = [];
+  private readonly folders = new Map<RunSource, string>();
+  private filter: RunFilter | undefined;
+  private sort: RunSort = { key: 'startTime', descending: true };
 
   constructor(private readonly options: RunsTreeOptions) {}
+
+  /** Shows only the runs the filter accepts (none: all). The tree keeps the loaded runs. */
+  setFilter(filter: RunFilter | undefined): void {
+    this.filter = filter;
+    this.changed.fire(undefined);
+  }
+
+  get filterText(): string | undefined {
+    return this.filter?.text;
+  }
+
+  setSort(sort: RunSort): void {
+    this.sort = sort;
+    this.changed.fire(undefined);
+  }
+
+  get sortOrder(): RunSort {
+    return this.sort;
+  }
+
+  /** The runs of a node after the filter and in the chosen order. */
+  private shown(runs: readonly Run[]): Run[] {
+    return sortRuns(this.filter ? runs.filter((r) => this.filter?.test(r)) : runs, this.sort);
+  }
 
   refresh(): void {
     this.roots = undefined;
@@ -69,9 +97,10 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
           item.collapsibleState = vscode.TreeItemCollapsibleState.None;
         } else {
           item.iconPath = new vscode.ThemeIcon(SOURCE_ICONS[node.source.kind]);
-          item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+          const shown = this.filter ? this.shown(node.runs).length : node.runs.length;
+          item.description = this.filter ? `${shown} of ${node.runs.length} runs` : `${shown} run${shown === 1 ? '' : 's'}`;
         }
-        item.contextValue = 'runSource';
+        item.contextValue = node.source.label.startsWith('http') ? 'runSource.server' : 'runSource';
         return item;
       }
       case 'experiment': {
@@ -99,7 +128,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         const metrics = Object.entries(run.metrics).slice(0, 12);
         if (metrics.length > 0) tooltip.appendText(`\nMetrics:\n${metrics.map(([k, v]) => `  ${k} = ${formatNumber(v)}`).join('\n')}`);
         item.tooltip = tooltip;
-        item.contextValue = `run.${run.source}`;
+        item.contextValue = `run.${run.source}${node.source.label.startsWith('http') ? '.server' : ''}`;
         item.accessibilityInformation = {
           label: `Run ${run.name || run.id}, ${run.status}${key ? `, ${key[0]} ${formatNumber(key[1])}` : ''}`,
         };
@@ -116,17 +145,22 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     }
     if (node.kind === 'source') {
       const experiments = new Map<string, Run[]>();
-      for (const run of node.runs) {
+      for (const run of this.shown(node.runs)) {
         const list = experiments.get(run.experiment) ?? [];
         list.push(run);
         experiments.set(run.experiment, list);
       }
       // One experiment (a Git history, DVC's workspace) needs no extra level.
-      if (experiments.size <= 1) return node.runs.map((run) => ({ kind: 'run', source: node.source, run }));
+      if (experiments.size <= 1) return this.shown(node.runs).map((run) => ({ kind: 'run', source: node.source, run }));
       return [...experiments].map(([name, runs]) => ({ kind: 'experiment', source: node.source, name, runs }));
     }
-    if (node.kind === 'experiment') return node.runs.map((run) => ({ kind: 'run', source: node.source, run }));
+    if (node.kind === 'experiment') return this.shown(node.runs).map((run) => ({ kind: 'run', source: node.source, run }));
     return [];
+  }
+
+  /** The workspace folder a source was found in. */
+  folderOf(source: RunSource): string | undefined {
+    return this.folders.get(source);
   }
 
   getParent(): undefined {
@@ -153,6 +187,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       if (folder.uri.scheme !== 'file') continue;
       const sources = await discoverRunSources(folder.uri.fsPath, await this.options.discovery(folder));
       this.sources.push(...sources);
+      for (const source of sources) this.folders.set(source, folder.uri.fsPath);
       const results = await Promise.allSettled(sources.map((source) => source.listRuns()));
       results.forEach((result, i) => {
         const source = sources[i] as RunSource;
