@@ -12,8 +12,9 @@ export const DOCUMENT_SELECTOR: LanguageClientOptions['documentSelector'] = [
   { scheme: 'file', pattern: '**/MLproject' },
 ];
 
-const WATCHED =
-  '**/{dvc.yaml,dvc.lock,params.yaml,params.yml,schema.yaml,schema.yml,config.yaml,MLproject,*.csv,params.schema.json,params.schema.yaml}';
+// Params and vars files may have any name, and a data contract's CSV any folder: the server keeps
+// the files each validated file reads and ignores the rest.
+const WATCHED = '**/{*.yaml,*.yml,*.json,*.csv,MLproject}';
 
 /** Starts the language client once, on the first relevant document or view. */
 export class LanguageClientHost implements vscode.Disposable {
@@ -41,7 +42,7 @@ export class LanguageClientHost implements vscode.Disposable {
     this.context.subscriptions.push(watcher);
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
-      synchronize: { fileEvents: watcher },
+      synchronize: { fileEvents: watcher, configurationSection: 'mlops' },
       outputChannel: output.get(),
       diagnosticPullOptions: { onChange: true, onSave: true, onTabs: true },
     };

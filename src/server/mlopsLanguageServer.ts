@@ -1,23 +1,48 @@
 import {
+  CodeActionKind,
+  CompletionItemKind,
   DiagnosticSeverity,
+  DidChangeConfigurationNotification,
   DocumentDiagnosticReportKind,
+  MarkupKind,
   TextDocuments,
   TextDocumentSyncKind,
+  type CodeAction,
+  type CompletionItem,
   type Connection,
   type Diagnostic,
+  type InitializeParams,
   type InitializeResult,
+  type Location,
+  type TextEdit,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { fileURLToPath } from 'node:url';
-import type { Finding, Severity } from '../core/diagnostic';
+import { sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SOURCE, type Finding, type Severity } from '../core/diagnostic';
 import { overlayFileAccess } from '../core/fileAccess';
-import { validateFile } from '../core/validation/validateFile';
+import { fileKindOf } from '../core/fileKinds';
+import { quickFixesFor } from '../core/language/codeActions';
+import { completionsAt } from '../core/language/completion';
+import { definitionAt } from '../core/language/definition';
+import { hoverAt } from '../core/language/hover';
+import type { CompletionKind } from '../core/language/types';
+import { validateFile, validationInputs, type ValidationOptions } from '../core/validation/validateFile';
 
 const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
   warning: DiagnosticSeverity.Warning,
   info: DiagnosticSeverity.Information,
   hint: DiagnosticSeverity.Hint,
+};
+
+const completionKinds: Record<CompletionKind, CompletionItemKind> = {
+  property: CompletionItemKind.Property,
+  value: CompletionItemKind.Value,
+  variable: CompletionItemKind.Variable,
+  keyword: CompletionItemKind.Keyword,
+  file: CompletionItemKind.File,
+  module: CompletionItemKind.Module,
 };
 
 export function toLspDiagnostic(finding: Finding): Diagnostic {
@@ -32,8 +57,41 @@ export function toLspDiagnostic(finding: Finding): Diagnostic {
 }
 
 function pathOf(uri: string): string | undefined {
-  return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
 }
+
+function uriOf(path: string): string {
+  return pathToFileURL(path).href;
+}
+
+/** The `mlops` settings the checks read, as the editor sends them (nested sections or dotted keys). */
+export function validationOptionsFrom(settings: unknown, root: string | undefined): ValidationOptions {
+  const s = (settings ?? {}) as Record<string, unknown>;
+  const section = (name: string): Record<string, unknown> => {
+    const value = s[name];
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  };
+  const pick = (group: string, key: string): unknown => section(group)[key] ?? s[`${group}.${key}`];
+  const stringMap = (value: unknown): Record<string, string> | undefined => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const entries = Object.entries(value as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string');
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  };
+  const options: ValidationOptions = { reportUnusedParams: pick('params', 'reportUnused') === true };
+  const paramsSchemas = stringMap(pick('params', 'schemas'));
+  const dataFiles = stringMap(pick('schema', 'dataFiles'));
+  if (paramsSchemas) options.paramsSchemas = paramsSchemas;
+  if (dataFiles) options.dataFiles = dataFiles;
+  if (root !== undefined) options.root = root;
+  return options;
+}
+
+/** Re-validation after a change waits this long, so a burst of events gives one refresh. */
+const REFRESH_DELAY_MS = 50;
 
 /**
  * The language server over a connection; `server.ts` only wires the transport, so tests can drive
@@ -43,21 +101,99 @@ export class MlopsLanguageServer {
   readonly documents = new TextDocuments(TextDocument);
   private readonly openByPath = new Map<string, TextDocument>();
   private readonly files = overlayFileAccess((path) => this.openByPath.get(path)?.getText());
+  private workspaceFolders: string[] = [];
+  private canPullConfiguration = false;
+  private canRefreshDiagnostics = false;
+  private readonly settingsByUri = new Map<string, Promise<ValidationOptions>>();
+  /** Input file → the files whose findings depend on it (from `validationInputs`). */
+  private readonly dependants = new Map<string, Set<string>>();
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly connection: Connection) {
-    connection.onInitialize(() => this.initialize());
+    connection.onInitialize((params) => this.initialize(params));
+    connection.onInitialized(() => {
+      if (this.canPullConfiguration)
+        void connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
+    });
     connection.languages.diagnostics.on(async (params) => {
       const path = pathOf(params.textDocument.uri);
-      const findings = path ? await this.safeValidate(path) : [];
+      const findings = path ? await this.safeValidate(path, params.textDocument.uri) : [];
       return { kind: DocumentDiagnosticReportKind.Full, items: findings.map(toLspDiagnostic) };
     });
+    connection.onCompletion((params) =>
+      this.guard('completion', [] as CompletionItem[], async () => {
+        const at = this.openText(params.textDocument.uri);
+        if (!at) return [];
+        const items = await completionsAt(at.path, at.text, params.position, this.files);
+        return items.map((item): CompletionItem => ({
+          label: item.label,
+          kind: completionKinds[item.kind],
+          ...(item.detail !== undefined ? { detail: item.detail } : {}),
+          ...(item.documentation ? { documentation: { kind: MarkupKind.Markdown, value: item.documentation } } : {}),
+          ...(item.sortText !== undefined ? { sortText: item.sortText } : {}),
+          textEdit: { range: item.range, newText: item.insertText },
+        }));
+      }),
+    );
+    connection.onHover((params) =>
+      this.guard('hover', null, async () => {
+        const at = this.openText(params.textDocument.uri);
+        const hover = at ? await hoverAt(at.path, at.text, params.position, this.files) : undefined;
+        return hover ? { contents: { kind: MarkupKind.Markdown, value: hover.contents }, range: hover.range } : null;
+      }),
+    );
+    connection.onDefinition((params) =>
+      this.guard('definition', [] as Location[], async () => {
+        const at = this.openText(params.textDocument.uri);
+        const locations = at ? await definitionAt(at.path, at.text, params.position, this.files) : [];
+        return locations.map((l) => ({ uri: uriOf(l.file), range: l.range }));
+      }),
+    );
+    connection.onCodeAction((params) =>
+      this.guard('code actions', [] as CodeAction[], async () => {
+        const path = pathOf(params.textDocument.uri);
+        if (!path) return [];
+        const actions: CodeAction[] = [];
+        for (const diagnostic of params.context.diagnostics) {
+          if (diagnostic.source !== SOURCE) continue;
+          for (const fix of await quickFixesFor(path, diagnostic, this.files)) {
+            const changes: Record<string, TextEdit[]> = {};
+            for (const [file, edits] of Object.entries(fix.edits)) changes[uriOf(file)] = edits;
+            actions.push({
+              title: fix.title,
+              kind: CodeActionKind.QuickFix,
+              diagnostics: [diagnostic],
+              edit: { changes },
+              ...(fix.isPreferred ? { isPreferred: true } : {}),
+            });
+          }
+        }
+        return actions;
+      }),
+    );
     this.documents.onDidOpen((event) => this.track(event.document));
-    this.documents.onDidChangeContent((event) => this.track(event.document));
+    this.documents.onDidChangeContent((event) => {
+      this.track(event.document);
+      const path = pathOf(event.document.uri);
+      if (path && this.dependants.has(path)) this.scheduleRefresh();
+    });
     this.documents.onDidClose((event) => {
       const path = pathOf(event.document.uri);
       if (path) this.openByPath.delete(path);
     });
-    connection.onDidChangeWatchedFiles(() => connection.languages.diagnostics.refresh());
+    connection.onDidChangeConfiguration(() => {
+      this.settingsByUri.clear();
+      this.scheduleRefresh();
+    });
+    connection.onDidChangeWatchedFiles((params) => {
+      // A file some validated file depends on (params.yaml for dvc.yaml, the CSV for schema.yaml)
+      // or a pipeline file itself changed on disk: every open document is pulled again.
+      const relevant = params.changes.some((change) => {
+        const path = pathOf(change.uri);
+        return path !== undefined && (this.dependants.has(path) || fileKindOf(path) !== undefined);
+      });
+      if (relevant) this.scheduleRefresh();
+    });
     this.documents.listen(connection);
   }
 
@@ -65,11 +201,19 @@ export class MlopsLanguageServer {
     this.connection.listen();
   }
 
-  private initialize(): InitializeResult {
+  private initialize(params: InitializeParams): InitializeResult {
+    const folders = params.workspaceFolders?.map((f) => pathOf(f.uri)) ?? [params.rootUri ? pathOf(params.rootUri) : undefined];
+    this.workspaceFolders = folders.filter((f): f is string => f !== undefined);
+    this.canPullConfiguration = params.capabilities.workspace?.configuration === true;
+    this.canRefreshDiagnostics = params.capabilities.workspace?.diagnostics?.refreshSupport === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false },
+        completionProvider: { triggerCharacters: ['{', '.', ' ', '-', ':'] },
+        hoverProvider: true,
+        definitionProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
       serverInfo: { name: 'MLOps Workbench language server' },
     };
@@ -80,12 +224,71 @@ export class MlopsLanguageServer {
     if (path) this.openByPath.set(path, document);
   }
 
-  private async safeValidate(path: string): Promise<Finding[]> {
+  private openText(uri: string): { path: string; text: string } | undefined {
+    const path = pathOf(uri);
+    const document = this.documents.get(uri);
+    return path && document ? { path, text: document.getText() } : undefined;
+  }
+
+  /** The workspace folder holding a file (the deepest one), which relative setting globs start from. */
+  private rootOf(path: string): string | undefined {
+    return this.workspaceFolders
+      .filter((f) => path === f || path.startsWith(f.endsWith(sep) ? f : f + sep))
+      .sort((a, b) => b.length - a.length)[0];
+  }
+
+  private settings(uri: string, path: string): Promise<ValidationOptions> {
+    let cached = this.settingsByUri.get(uri);
+    if (cached === undefined) {
+      const root = this.rootOf(path);
+      cached = this.canPullConfiguration
+        ? this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'mlops' }).then(
+            (settings: unknown) => validationOptionsFrom(settings, root),
+            () => validationOptionsFrom({}, root),
+          )
+        : Promise.resolve(validationOptionsFrom({}, root));
+      this.settingsByUri.set(uri, cached);
+    }
+    return cached;
+  }
+
+  private scheduleRefresh(): void {
+    if (!this.canRefreshDiagnostics) return;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.connection.languages.diagnostics.refresh();
+    }, REFRESH_DELAY_MS);
+  }
+
+  private async safeValidate(path: string, uri: string): Promise<Finding[]> {
     try {
-      return await validateFile(path, this.files);
+      const options = await this.settings(uri, path);
+      const findings = await validateFile(path, this.files, options);
+      void this.recordInputs(path, options);
+      return findings;
     } catch (error) {
       this.connection.console.error(`validation of ${path} failed: ${String((error as Error)?.stack ?? error)}`);
       return [];
+    }
+  }
+
+  private async recordInputs(path: string, options: ValidationOptions): Promise<void> {
+    for (const dependants of this.dependants.values()) dependants.delete(path);
+    for (const input of await validationInputs(path, this.files, options)) {
+      let set = this.dependants.get(input);
+      if (set === undefined) this.dependants.set(input, (set = new Set()));
+      set.add(path);
+    }
+  }
+
+  /** Runs a request handler; a failure is logged and answered with an empty result, never left unanswered. */
+  private async guard<T>(name: string, empty: T, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      this.connection.console.error(`${name} failed: ${String((error as Error)?.stack ?? error)}`);
+      return empty;
     }
   }
 }
