@@ -78,6 +78,15 @@ export class BuildCommand {
     if (!dockerfile) return undefined;
     await this.context.workspaceState.update('mlops.docker.lastDockerfile', dockerfile);
 
+    // Before any prompt: a person should not fill in tags for an engine that is not there.
+    let engine;
+    try {
+      engine = await this.engine.connect();
+    } catch (error) {
+      if (await showEngineProblem(error)) return this.run({ ...options, dockerfile });
+      return undefined;
+    }
+
     const settings = dockerSettings();
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dockerfile))?.uri.fsPath ?? dirname(dockerfile);
     const contextDir = settings.buildContext
@@ -144,21 +153,14 @@ export class BuildCommand {
         }
         remembered.buildArgs = argsText;
       }
+      if (options.noCache === undefined && options.pull === undefined && options.platform === undefined) {
+        const chosen = await pickBuildOptions(remembered);
+        if (!chosen) return undefined;
+        Object.assign(remembered, chosen);
+      }
     }
-    await this.context.workspaceState.update(rememberedKey, {
-      ...remembered,
-      tags,
-      target,
-      platform: options.platform ?? remembered.platform,
-    });
+    await this.context.workspaceState.update(rememberedKey, { ...remembered, tags, target });
 
-    let engine;
-    try {
-      engine = await this.engine.connect();
-    } catch (error) {
-      if (await showEngineProblem(error)) return this.run(options);
-      return undefined;
-    }
     const labels = imageLabels({ git, run: options.run, stage: options.stage });
     const uri = vscode.Uri.file(dockerfile);
     this.diagnostics.delete(uri);
@@ -229,6 +231,42 @@ export class BuildCommand {
       return undefined;
     }
   }
+}
+
+/** No cache, pull and platform, starting from what was chosen last time for this Dockerfile. */
+async function pickBuildOptions(remembered: RememberedBuild): Promise<Pick<RememberedBuild, 'noCache' | 'pull' | 'platform'> | undefined> {
+  type Item = vscode.QuickPickItem & { key: 'noCache' | 'pull' | 'platform' };
+  const items: Item[] = [
+    { key: 'noCache', label: 'No cache', description: 'build every step again', picked: remembered.noCache === true },
+    { key: 'pull', label: 'Pull', description: 'always pull newer base images', picked: remembered.pull === true },
+    {
+      key: 'platform',
+      label: 'Platform…',
+      description: remembered.platform ? remembered.platform : 'the engine’s own platform',
+      picked: Boolean(remembered.platform),
+    },
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Build Image: options',
+    placeHolder: 'Press Enter to build with the checked options',
+    canPickMany: true,
+    ignoreFocusOut: true,
+  });
+  if (!picked) return undefined;
+  const has = (key: Item['key']): boolean => picked.some((i) => i.key === key);
+  let platform: string | undefined;
+  if (has('platform')) {
+    const text = await vscode.window.showInputBox({
+      title: 'Build Image: platform',
+      prompt: 'Target platform, like linux/amd64 or linux/arm64',
+      value: remembered.platform ?? 'linux/amd64',
+      ignoreFocusOut: true,
+      validateInput: (v) => (/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v.trim()) ? undefined : 'Use os/arch, like linux/amd64.'),
+    });
+    if (text === undefined) return undefined;
+    platform = text.trim();
+  }
+  return { noCache: has('noCache'), pull: has('pull'), platform };
 }
 
 /** Stage names of a multi-stage Dockerfile, in order (unnamed stages by index). */

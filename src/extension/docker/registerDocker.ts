@@ -75,6 +75,16 @@ export function registerDocker({ context }: Services): void {
     { id: 'mlops.refreshImages', run: () => view.refresh() },
     { id: 'mlops.buildImage', run: (arg?: vscode.Uri | BuildCommandOptions) => build.run(arg), startsProcess: true },
     {
+      // From the Runs view: the image records which run (and for built-in runs, which stages) it packages.
+      id: 'mlops.buildImageFromRun',
+      startsProcess: true,
+      run: (node?: { kind?: string; run?: { id: string; source: string; name: string } }) => {
+        const run = node?.kind === 'run' ? node.run : undefined;
+        if (!run) return build.run();
+        return build.run({ run: run.id, stage: run.source === 'workbench' ? run.name : undefined });
+      },
+    },
+    {
       id: 'mlops.pushImage',
       run: (arg?: string | ImagesNode | PushCommandOptions) => push.run(referenceOf(arg) ?? (arg as PushCommandOptions | undefined)),
       startsProcess: true,
