@@ -102,4 +102,27 @@ describe('Images view', () => {
     }
     await waitFor('the removed image to leave the view', async () => !(await snapshot()).details.some((d) => d.id === shown.id));
   });
+
+  it('a failing step becomes a diagnostic on its Dockerfile line', async function () {
+    this.timeout(120_000);
+    if (!process.env.DOCKER_HOST) {
+      if (process.env.CI === 'true') assert.fail('the Images test needs DOCKER_HOST from the launcher in CI');
+      this.skip();
+    }
+    await activateExtension();
+    const folder = join(workspaceRoot().fsPath, 'image-test', 'broken');
+    mkdirSync(folder, { recursive: true });
+    const dockerfile = join(folder, 'Dockerfile');
+    writeFileSync(dockerfile, 'FROM scratch\n# the file below is not in the context\nCOPY missing.txt /missing.txt\n');
+    // The command shows the failure as an error notification and waits on it, so it is not awaited.
+    void vscode.commands.executeCommand('mlops.buildImage', { dockerfile, interactive: false, tags: ['mlops-broken:test'] });
+    const diagnostic = await waitFor(
+      'the build diagnostic',
+      () => vscode.languages.getDiagnostics(vscode.Uri.file(dockerfile)).find((d) => d.source === 'docker build'),
+      60_000,
+    );
+    assert.equal(diagnostic.range.start.line, 2, 'on the COPY line, not the comment');
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(diagnostic.message, /missing\.txt/);
+  });
 });
