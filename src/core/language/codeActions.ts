@@ -71,13 +71,19 @@ export function insertKeyEdit(text: string, segments: string[], valueText: strin
   if (!map || !map.range) return undefined;
   const firstKey = map.items[0]?.key as Node | undefined;
   const indentColumn = firstKey?.range ? lines.position(firstKey.range[0]).character : 0;
-  const step = indentColumn > 0 && depth > 0 ? indentColumn / depth : 2;
+  const step = indentColumn > 0 && depth > 0 ? indentColumn / depth : indentStep(text);
   const indent = ' '.repeat(indentColumn);
   const end = map.range[1];
   const atLineStart = end > 0 && text[end - 1] === '\n';
   const position = lines.position(end);
   const body = block(segments.slice(depth), valueText, indent, ' '.repeat(Math.max(1, Math.round(step))));
   return { range: { start: position, end: position }, newText: atLineStart ? body : `\n${body.replace(/\n$/, '')}` };
+}
+
+/** The indentation the file uses for a nested mapping (its first indented key), 2 by default. */
+function indentStep(text: string): number {
+  const match = /^( +)[^\s#-][^\n]*:/m.exec(text);
+  return match ? (match[1] as string).length : 2;
 }
 
 function block(segments: string[], valueText: string, indent: string, step: string): string {

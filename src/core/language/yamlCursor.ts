@@ -105,7 +105,7 @@ export function cursorContext(text: string, position: Position): CursorContext {
   return {
     path,
     ...(key !== undefined ? { key } : {}),
-    atKey: key === undefined,
+    atKey: key === undefined && /^[^\s:{}[\],#]*$/.test(rest),
     before,
     line,
     word,
