@@ -6,7 +6,7 @@
  * Dockerfile is `FROM scratch` + `COPY keep/ /keep/`, so nothing is pulled.
  *
  * Each tool builds MLOPS_BENCH_ROUNDS times (default 3) per mode, alternating, after one warm-up
- * build that fills the page cache and the layer cache:
+ * build that fills the page cache and the layer cache; the medians are compared (best times too):
  *   cached   — the COPY layer is a cache hit: the time is the context upload plus the engine's
  *              checksum of the copied files;
  *   no-cache — the layer is written again as well.
@@ -114,7 +114,6 @@ async function main(): Promise<void> {
     await ours('mlops-bench:warm', false);
     await theirs('mlops-bench:warm-cli', false);
 
-    const lines: string[] = [];
     for (const noCache of [false, true]) {
       const mode = noCache ? 'no-cache' : 'cached';
       const oursTimes: number[] = [];
@@ -126,12 +125,13 @@ async function main(): Promise<void> {
         uploads.push(a.upload);
         cliTimes.push(await theirs(`mlops-bench:cli-${mode}-${round}`, noCache));
       }
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
       const best = (xs: number[]): number => Math.min(...xs);
       const line =
-        `${mode.padEnd(8)}  ours ${best(oursTimes).toFixed(2)} s (context sent in ${best(uploads).toFixed(2)} s)` +
-        `  docker build ${best(cliTimes).toFixed(2)} s  ratio ${(best(oursTimes) / best(cliTimes)).toFixed(2)}×` +
+        `${mode.padEnd(8)}  median: ours ${median(oursTimes).toFixed(2)} s (context sent in ${median(uploads).toFixed(2)} s)` +
+        `, docker build ${median(cliTimes).toFixed(2)} s, ratio ${(median(oursTimes) / median(cliTimes)).toFixed(2)}×` +
+        `; best: ratio ${(best(oursTimes) / best(cliTimes)).toFixed(2)}×` +
         `  [ours ${oursTimes.map((t) => t.toFixed(2)).join(', ')}; docker ${cliTimes.map((t) => t.toFixed(2)).join(', ')}]`;
-      lines.push(line);
       console.log(line);
     }
   } finally {
