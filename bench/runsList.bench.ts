@@ -1,0 +1,153 @@
+/**
+ * `mlops runs list --json --source mlflow` against MLflow's own `mlflow.search_runs()` on the same
+ * SQLite store, in the same run: wall time and peak memory (maximum resident set size) of both
+ * processes, and of ours again on a store with a tenth of the metric history.
+ *
+ * The stores are made by bench/make-mlflow-store.py: MLflow creates the database by logging one
+ * run, then its tables are bulk-filled (10,000 runs × 20 metrics × 100 steps = 20 million metric
+ * rows by default). They are kept under bench/results/ and reused.
+ *
+ *   npm run bench -- runsList               (MLOPS_BENCH_RUNS=1000 for a quick run)
+ *   node out/bench/runsList.bench.js [--runs 10000] [--repeat 3]
+ *
+ * Goals (issue 5): at most a third of MLflow's time; memory that does not grow with the metric
+ * history; the Runs view's first paint (source discovery + listing in-process) under 500 ms.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { discoverRunSources, listAllRuns } from '../src/core/runs/discovery';
+import { repoRoot, toolPath } from '../test/support/tools';
+
+function option(name: string, env: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return Number(at >= 0 ? process.argv[at + 1] : process.env[env]) || fallback;
+}
+
+const RUNS = option('runs', 'MLOPS_BENCH_RUNS', 10000);
+const REPEAT = option('repeat', 'MLOPS_BENCH_REPEAT', 3);
+const METRICS = 20;
+const STEPS = 100;
+const env = { ...process.env, GIT_PYTHON_REFRESH: 'quiet', MLFLOW_LOGGING_LEVEL: 'ERROR', DVC_NO_ANALYTICS: '1' };
+
+const SEARCH = `
+import sys, time, json, resource
+started = time.perf_counter()
+import mlflow
+mlflow.set_tracking_uri("sqlite:///mlflow.db")
+imported = time.perf_counter()
+experiments = [e.experiment_id for e in mlflow.search_experiments()]
+frame = mlflow.search_runs(experiment_ids=experiments, max_results=1_000_000)
+searched = time.perf_counter()
+print(json.dumps({"runs": len(frame), "importMs": (imported - started) * 1000, "searchMs": (searched - imported) * 1000,
+                  "maxRssKb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+`;
+
+interface Measured {
+  ms: number;
+  maxRssMb: number;
+  stdout: string;
+}
+
+/** Runs a process under /usr/bin/time -v: its wall time and its peak resident memory. */
+function measure(cmd: string, args: string[], cwd: string): Measured {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.error) throw result.error;
+  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${result.status}): ${result.stderr.slice(-2000)}`);
+  const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1];
+  return { ms, maxRssMb: Number(kb) / 1024, stdout: result.stdout };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** The store for this size, made once (minutes at full size) and kept under bench/results/. */
+function store(python: string, steps: number): string {
+  const dir = resolve(repoRoot, 'bench', 'results', `mlflow-${RUNS}x${METRICS}x${steps}`);
+  const db = join(dir, 'mlflow.db');
+  if (existsSync(db)) return dir;
+  mkdirSync(dir, { recursive: true });
+  console.log(`making the store: ${RUNS} runs × ${METRICS} metrics × ${steps} steps (once; kept in ${dir})…`);
+  const script = join(repoRoot, 'bench', 'make-mlflow-store.py');
+  const made = spawnSync(python, [script, `${db}.tmp`, '--runs', String(RUNS), '--metrics', String(METRICS), '--steps', String(steps)], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (made.status !== 0) throw new Error(`the store could not be made (exit ${made.status})`);
+  renameSync(`${db}.tmp`, db);
+  return dir;
+}
+
+function ours(dir: string): Measured & { runs: number } {
+  const m = measure(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'runs', 'list', '--json', '--source', 'mlflow'], dir);
+  return { ...m, runs: (JSON.parse(m.stdout) as { runs: unknown[] }).runs.length };
+}
+
+function theirs(python: string, dir: string): Measured & { runs: number; searchMs: number; importMs: number } {
+  const m = measure(python, ['-c', SEARCH], dir);
+  const line = JSON.parse(m.stdout.trim().split('\n').at(-1) ?? '{}') as { runs: number; searchMs: number; importMs: number };
+  return { ...m, ...line };
+}
+
+async function main(): Promise<void> {
+  const python = toolPath('python');
+  if (!python) throw new Error('python with mlflow is needed: npm run setup:python');
+  if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: node scripts/build.mjs');
+  const full = store(python, STEPS);
+  const tenth = store(python, STEPS / 10);
+
+  const ourRuns: ReturnType<typeof ours>[] = [];
+  const pyRuns: ReturnType<typeof theirs>[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    ourRuns.push(ours(full));
+    pyRuns.push(theirs(python, full));
+  }
+  const small = Array.from({ length: REPEAT }, () => ours(tenth));
+
+  // The Runs view's first paint: find the stores and list them in-process, as the tree does.
+  const start = process.hrtime.bigint();
+  const sources = await discoverRunSources(full, { kinds: ['mlflow'] });
+  const listed = await listAllRuns(sources);
+  for (const s of sources) s.dispose?.();
+  const firstPaint = Number(process.hrtime.bigint() - start) / 1e6;
+  if (listed.failures.length > 0) throw new Error(listed.failures.map((f) => f.error).join('; '));
+
+  const ourMs = median(ourRuns.map((r) => r.ms));
+  const pyMs = median(pyRuns.map((r) => r.ms));
+  const searchMs = median(pyRuns.map((r) => r.searchMs));
+  const ourRss = Math.max(...ourRuns.map((r) => r.maxRssMb));
+  const smallRss = Math.max(...small.map((r) => r.maxRssMb));
+  const pyRss = Math.max(...pyRuns.map((r) => r.maxRssMb));
+  const runs = ourRuns[0]?.runs ?? 0;
+  const same = runs === pyRuns[0]?.runs;
+
+  console.log(`runsList: ${RUNS} runs × ${METRICS} metrics × ${STEPS} steps (+1 run MLflow logged), median of ${REPEAT}`);
+  console.log(`  mlops runs list --json: ${ourMs.toFixed(0)} ms, peak RSS ${ourRss.toFixed(0)} MB, ${runs} runs`);
+  console.log(
+    `  mlflow.search_runs:     ${pyMs.toFixed(0)} ms for the process (import ${median(pyRuns.map((r) => r.importMs)).toFixed(0)} ms, search ${searchMs.toFixed(0)} ms), peak RSS ${pyRss.toFixed(0)} MB, ${pyRuns[0]?.runs} runs`,
+  );
+  console.log(`  ours / MLflow: ${(ourMs / pyMs).toFixed(3)} of the process time, ${(ourMs / searchMs).toFixed(3)} of search_runs alone`);
+  console.log(
+    `  ours at a tenth of the history (${STEPS / 10} steps): ${median(small.map((r) => r.ms)).toFixed(0)} ms, peak RSS ${smallRss.toFixed(0)} MB (full history: ${ourRss.toFixed(0)} MB)`,
+  );
+  console.log(`  Runs view first paint (discoverRunSources + listAllRuns in-process): ${firstPaint.toFixed(0)} ms`);
+  if (!same) console.log(`  MISMATCH: ours lists ${runs} runs, MLflow ${pyRuns[0]?.runs}`);
+  const growth = ourRss / smallRss;
+  const goals = [
+    `time ${(ourMs / searchMs).toFixed(3)} of search_runs alone, ${(ourMs / pyMs).toFixed(3)} of MLflow's process (goal ≤ 0.333: ${ourMs / searchMs <= 1 / 3 ? 'met' : 'NOT met'})`,
+    `peak RSS ${ourRss.toFixed(0)} MB vs MLflow ${pyRss.toFixed(0)} MB; ${smallRss.toFixed(0)} MB at 1/10 history (${growth <= 1.2 ? 'does not grow' : 'GROWS'})`,
+    `first paint ${firstPaint.toFixed(0)} ms (goal < 500 ms: ${firstPaint < 500 ? 'met' : 'NOT met'})`,
+  ];
+  console.log(`SUMMARY runsList: ${goals.join('; ')}${same ? '' : '; MISMATCH'}`);
+  if (!same) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
