@@ -92,6 +92,7 @@ export function validationOptionsFrom(settings: unknown, root: string | undefine
 
 /** Re-validation after a change waits this long, so a burst of events gives one refresh. */
 const REFRESH_DELAY_MS = 50;
+const INPUTS_DELAY_MS = 300;
 
 /**
  * The language server over a connection; `server.ts` only wires the transport, so tests can drive
@@ -108,6 +109,7 @@ export class MlopsLanguageServer {
   /** Input file → the files whose findings depend on it (from `validationInputs`). */
   private readonly dependants = new Map<string, Set<string>>();
   private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly inputTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly connection: Connection) {
     connection.onInitialize((params) => this.initialize(params));
@@ -265,12 +267,24 @@ export class MlopsLanguageServer {
     try {
       const options = await this.settings(uri, path);
       const findings = await validateFile(path, this.files, options);
-      void this.recordInputs(path, options);
+      this.scheduleInputs(path, options);
       return findings;
     } catch (error) {
       this.connection.console.error(`validation of ${path} failed: ${String((error as Error)?.stack ?? error)}`);
       return [];
     }
+  }
+
+  /** Finding a file's inputs parses it again, so it waits until typing pauses. */
+  private scheduleInputs(path: string, options: ValidationOptions): void {
+    clearTimeout(this.inputTimers.get(path));
+    this.inputTimers.set(
+      path,
+      setTimeout(() => {
+        this.inputTimers.delete(path);
+        void this.recordInputs(path, options).catch(() => undefined);
+      }, INPUTS_DELAY_MS),
+    );
   }
 
   private async recordInputs(path: string, options: ValidationOptions): Promise<void> {

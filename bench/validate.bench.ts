@@ -1,0 +1,290 @@
+/**
+ * How long dvc.yaml validation takes, ours against Red Hat's yaml-language-server given the same
+ * JSON schema (schemas/dvc.schema.json), on the same generated dvc.yaml (N stages, each with cmd,
+ * 3 deps, 3 params, 1 out and 1 metric; stage N/2 has one unknown key).
+ *
+ * Measured, per repetition with fresh server processes (so every open is cold):
+ * - in-process: `validateFile` on the file (structure, params, graph: every check the editor shows);
+ * - our server over stdio: didOpen → the pull-diagnostics answer, then a full-text didChange that
+ *   adds a second unknown key → the next answer;
+ * - yaml-language-server 1.x over stdio: didOpen → first publishDiagnostics, didChange → next one
+ *   (its fixed 200 ms validation debounce included, as an editor sees it);
+ * - peak RSS (VmHWM) of each server process after the edit.
+ *
+ *   node scripts/build.mjs
+ *   npx esbuild bench/validate.bench.ts --bundle --platform=node --outfile=out/bench/validate.bench.js
+ *   node out/bench/validate.bench.js [--stages 100,1000,5000] [--reps 5]
+ *
+ * yaml-language-server is installed once into a cache folder of the system's temp directory (npm).
+ */
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Diagnostic,
+  type ProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import { validateFile } from '../src/core/validation/validateFile';
+
+const repoRoot = resolve(__dirname, '..', existsSync(resolve(__dirname, '..', 'package.json')) ? '' : '..');
+const arg = (name: string, fallback: string): string => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+};
+const SIZES = arg('--stages', '1000')
+  .split(',')
+  .map((n) => Number(n));
+const REPS = Number(arg('--reps', '5'));
+const DEADLINE_MS = 30_000;
+
+function generate(stages: number): { dir: string; text: string; edited: string } {
+  const dir = mkdtempSync(join(tmpdir(), `mlops-bench-${stages}-`));
+  mkdirSync(join(dir, 'src'));
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'src', 'common.py'), '');
+  writeFileSync(join(dir, 'src', 'stage.py'), '');
+  writeFileSync(join(dir, 'data', 'raw.csv'), 'a\n');
+  const groups = Math.ceil(stages / 10);
+  const params: string[] = [];
+  for (let g = 0; g < groups; g++) {
+    params.push(`group_${g}:`);
+    for (let k = 0; k < 10; k++) params.push(`  stage_${k}:`, `    lr: 0.0${k + 1}`, `    depth: ${k + 2}`, `    seed: ${g * 10 + k}`);
+  }
+  writeFileSync(join(dir, 'params.yaml'), `${params.join('\n')}\n`);
+  const lines = ['stages:'];
+  for (let i = 0; i < stages; i++) {
+    const key = `group_${Math.floor(i / 10)}.stage_${i % 10}`;
+    lines.push(
+      `  stage_${String(i).padStart(5, '0')}:`,
+      `    cmd: python src/stage.py --index ${i}`,
+      '    deps:',
+      '      - src/common.py',
+      '      - src/stage.py',
+      `      - ${i === 0 ? 'data/raw.csv' : `data/out_${i - 1}.csv`}`,
+      '    params:',
+      `      - ${key}.lr`,
+      `      - ${key}.depth`,
+      `      - ${key}.seed`,
+      '    outs:',
+      `      - data/out_${i}.csv`,
+      '    metrics:',
+      `      - metrics/stage_${i}.json:`,
+      '          cache: false',
+    );
+    if (i === Math.floor(stages / 2)) lines.push('    bogus_key: 1');
+  }
+  const text = `${lines.join('\n')}\n`;
+  writeFileSync(join(dir, 'dvc.yaml'), text);
+  return { dir, text, edited: `${text}    another_bogus: 2\n` };
+}
+
+interface Server {
+  process: ChildProcessWithoutNullStreams;
+  connection: ProtocolConnection;
+}
+
+function start(command: string[], onRequest: (connection: ProtocolConnection) => void): Server {
+  const child = spawn(process.execPath, command, { stdio: 'pipe' });
+  child.stderr.resume();
+  const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  onRequest(connection);
+  connection.onNotification('window/logMessage', () => undefined);
+  connection.listen();
+  return { process: child, connection };
+}
+
+async function stop(server: Server): Promise<void> {
+  try {
+    await Promise.race([server.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+    await server.connection.sendNotification('exit');
+  } catch {
+    // Killed below either way.
+  }
+  server.connection.dispose();
+  server.process.kill();
+}
+
+function peakRssMb(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+async function waitUntil(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const initializeParams = (dir: string): object => ({
+  processId: process.pid,
+  rootUri: pathToFileURL(dir).href,
+  workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'bench' }],
+  capabilities: {
+    workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, diagnostics: { refreshSupport: true } },
+    textDocument: { publishDiagnostics: {}, diagnostic: {} },
+  },
+});
+
+interface Timing {
+  open: number;
+  edit: number;
+  rss: number;
+}
+
+async function ours(dir: string, text: string, edited: string): Promise<Timing> {
+  const server = start([join(repoRoot, 'dist', 'server.js'), '--stdio'], (c) => {
+    c.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
+    c.onRequest('client/registerCapability', () => null);
+    c.onRequest('workspace/diagnostic/refresh', () => null);
+  });
+  const uri = pathToFileURL(join(dir, 'dvc.yaml')).href;
+  await server.connection.sendRequest('initialize', initializeParams(dir));
+  await server.connection.sendNotification('initialized', {});
+  const pull = async (): Promise<Diagnostic[]> =>
+    ((await server.connection.sendRequest('textDocument/diagnostic', { textDocument: { uri } })) as { items: Diagnostic[] }).items;
+  let started = performance.now();
+  await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+  let items = await pull();
+  const open = performance.now() - started;
+  if (!items.some((d) => d.message.includes('bogus_key')))
+    throw new Error(`our server missed bogus_key: ${JSON.stringify(items.slice(0, 3))}`);
+  started = performance.now();
+  await server.connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ text: edited }],
+  });
+  items = await pull();
+  const edit = performance.now() - started;
+  if (!items.some((d) => d.message.includes('another_bogus'))) throw new Error('our server missed another_bogus');
+  const rss = peakRssMb(server.process.pid);
+  await stop(server);
+  return { open, edit, rss };
+}
+
+function yamlLanguageServer(): string {
+  const cache = join(tmpdir(), 'mlops-bench-yaml-language-server');
+  const bin = join(cache, 'node_modules', 'yaml-language-server', 'bin', 'yaml-language-server');
+  if (!existsSync(bin)) {
+    mkdirSync(cache, { recursive: true });
+    if (!existsSync(join(cache, 'package.json'))) writeFileSync(join(cache, 'package.json'), '{"private": true}\n');
+    console.log('installing yaml-language-server@1 for the comparison…');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', 'yaml-language-server@1'], { cwd: cache, stdio: 'inherit' });
+  }
+  return bin;
+}
+
+async function peer(bin: string, dir: string, text: string, edited: string): Promise<Timing> {
+  const schema = pathToFileURL(join(repoRoot, 'schemas', 'dvc.schema.json')).href;
+  const yaml = { validate: true, schemas: { [schema]: ['dvc.yaml', '**/dvc.yaml'] }, schemaStore: { enable: false } };
+  let yamlPulls = 0;
+  const published: Diagnostic[][] = [];
+  const server = start([bin, '--stdio'], (c) => {
+    c.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
+      p.items.map((item) => {
+        if (item.section === 'yaml') {
+          yamlPulls++;
+          return yaml;
+        }
+        return {};
+      }),
+    );
+    c.onRequest('client/registerCapability', () => null);
+    c.onNotification('textDocument/publishDiagnostics', (p: { diagnostics: Diagnostic[] }) => published.push(p.diagnostics));
+  });
+  const uri = pathToFileURL(join(dir, 'dvc.yaml')).href;
+  await server.connection.sendRequest('initialize', initializeParams(dir));
+  await server.connection.sendNotification('initialized', {});
+  await server.connection.sendNotification('workspace/didChangeConfiguration', { settings: { yaml } });
+  await waitUntil('yaml-language-server to pull its settings', () => yamlPulls >= 2);
+  await new Promise((r) => setTimeout(r, 300));
+  published.length = 0;
+  let started = performance.now();
+  await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+  await waitUntil('diagnostics after open', () => published.length > 0);
+  const open = performance.now() - started;
+  if (!published[0]?.some((d) => d.message.includes('bogus_key')))
+    throw new Error(`yaml-language-server missed bogus_key: ${JSON.stringify(published[0]?.slice(0, 3))}`);
+  published.length = 0;
+  started = performance.now();
+  await server.connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ text: edited }],
+  });
+  await waitUntil('diagnostics after edit', () => published.length > 0);
+  const edit = performance.now() - started;
+  if (!published[0]?.some((d) => d.message.includes('another_bogus'))) throw new Error('yaml-language-server missed another_bogus');
+  const rss = peakRssMb(server.process.pid);
+  await stop(server);
+  return { open, edit, rss };
+}
+
+function stats(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  return `${median.toFixed(1)} [${(sorted[0] ?? NaN).toFixed(1)}–${(sorted[sorted.length - 1] ?? NaN).toFixed(1)}]`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(repoRoot, 'dist', 'server.js')))
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: repoRoot, stdio: 'inherit' });
+  const bin = yamlLanguageServer();
+  console.log(`node ${process.version}, ${REPS} repetitions, median [min–max] in ms; peak RSS in MB`);
+  for (const size of SIZES) {
+    const { dir, text, edited } = generate(size);
+    const file = join(dir, 'dvc.yaml');
+    const inProcess: number[] = [];
+    const ourRuns: Timing[] = [];
+    const peerRuns: Timing[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      const started = performance.now();
+      const findings = await validateFile(file);
+      inProcess.push(performance.now() - started);
+      if (findings.length !== 1)
+        throw new Error(
+          `expected one finding, got ${findings.length}: ${findings
+            .slice(0, 3)
+            .map((f) => f.message)
+            .join(' | ')}`,
+        );
+      ourRuns.push(await ours(dir, text, edited));
+      peerRuns.push(await peer(bin, dir, text, edited));
+    }
+    const ourOpen = median(ourRuns.map((r) => r.open));
+    const peerOpen = median(peerRuns.map((r) => r.open));
+    const ourEdit = median(ourRuns.map((r) => r.edit));
+    const peerEdit = median(peerRuns.map((r) => r.edit));
+    console.log(`\ndvc.yaml with ${size} stages (${(text.length / 1024).toFixed(0)} kB)`);
+    console.log(`  ours, in-process validateFile       ${stats(inProcess)}`);
+    console.log(`  ours, server: open → diagnostics    ${stats(ourRuns.map((r) => r.open))}`);
+    console.log(`  ours, server: edit → diagnostics    ${stats(ourRuns.map((r) => r.edit))}`);
+    console.log(`  ours, server peak RSS               ${stats(ourRuns.map((r) => r.rss))}`);
+    console.log(`  yaml-language-server: open          ${stats(peerRuns.map((r) => r.open))}`);
+    console.log(`  yaml-language-server: edit          ${stats(peerRuns.map((r) => r.edit))}`);
+    console.log(`  yaml-language-server peak RSS       ${stats(peerRuns.map((r) => r.rss))}`);
+    console.log(
+      `  ratio ours / yaml-language-server: open ${(ourOpen / peerOpen).toFixed(2)}, edit ${(ourEdit / peerEdit).toFixed(2)}` +
+        ` (without its 200 ms debounce: open ${(ourOpen / Math.max(1, peerOpen - 200)).toFixed(2)}, edit ${(ourEdit / Math.max(1, peerEdit - 200)).toFixed(2)})`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
