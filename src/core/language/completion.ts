@@ -1,4 +1,5 @@
-import { isAbsolute, join, normalize } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import type { Position, Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
 import { fileKindOf } from '../fileKinds';
@@ -54,7 +55,44 @@ async function dvcCompletions(file: string, text: string, cursor: CursorContext,
     const paramsFile = rest[2];
     return paramItems(isAbsolute(paramsFile) ? paramsFile : join(wdir, paramsFile), cursor.word, files);
   }
+  if (cursor.atKey && rest[0] === 'deps' && rest[1] === ITEM && rest.length === 2) {
+    return depItems(file, text, wdir, cursor, files);
+  }
   return [];
+}
+
+/** Outs of the other stages first (relative to this stage's folder), then what is on disk. */
+async function depItems(file: string, text: string, wdir: string, cursor: CursorContext, files: FileAccess): Promise<Completion[]> {
+  const items: Completion[] = [];
+  const seen = new Set<string>();
+  const { pipeline } = await parseDvcPipeline(file, text, files);
+  for (const stage of pipeline.stages) {
+    for (const out of [...stage.outs, ...stage.metrics, ...stage.plots]) {
+      if (out.path.includes('${')) continue;
+      const path = relative(wdir, resolve(stage.wdir, out.path)).split(sep).join('/');
+      if (seen.has(path)) continue;
+      seen.add(path);
+      items.push({ label: path, kind: 'file', detail: `out of ${stage.name}`, insertText: path, range: cursor.word, sortText: `0${path}` });
+    }
+  }
+  const typed = cursor.wordText.slice(0, cursor.before.length - cursor.word.start.character);
+  const folder = typed.includes('/') ? typed.slice(0, typed.lastIndexOf('/') + 1) : '';
+  for (const entry of await listFolder(join(wdir, folder))) {
+    const path = `${folder}${entry.name}${entry.directory ? '/' : ''}`;
+    if (seen.has(path) || entry.name.startsWith('.')) continue;
+    seen.add(path);
+    items.push({ label: path, kind: 'file', insertText: path, range: cursor.word, sortText: `1${path}` });
+  }
+  return items;
+}
+
+async function listFolder(path: string): Promise<Array<{ name: string; directory: boolean }>> {
+  try {
+    const entries = await readdir(path, { withFileTypes: true });
+    return entries.slice(0, 500).map((e) => ({ name: e.name, directory: e.isDirectory() }));
+  } catch {
+    return [];
+  }
 }
 
 function keyItems(keys: Array<[string, string]>, range: Range): Completion[] {

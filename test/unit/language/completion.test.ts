@@ -118,6 +118,22 @@ test('MLproject: parameter types after type:, declared parameters after { in a c
   assert.equal(params[1]?.detail, 'float = 0.25');
 });
 
+test("a dep item offers the other stages' outs first, then the files of the folder typed so far", async () => {
+  const dir = exampleCopy();
+  const file = join(dir, 'dvc.yaml');
+  const text = read(file).replace('      - src/validate.py\n', '      - src/va\n');
+  const position = positionOf(text, '- src/va');
+  const items = await completionsAt(file, text, position, diskFileAccess);
+  const out = items.find((i) => i.label === 'artifacts/data_ingestion/winequality.csv');
+  assert.equal(out?.detail, 'out of ingest');
+  assert.ok(labels(items).includes('src/validate.py'), labels(items).join(','));
+  assert.ok(!labels(items).includes('dvc.yaml'), 'only the folder typed so far is listed');
+  assert.deepEqual(items.find((i) => i.label === 'src/validate.py')?.range, {
+    start: { line: position.line, character: 8 },
+    end: { line: position.line, character: 14 },
+  });
+});
+
 test('no completion in places it has nothing to say, and none on garbage', async () => {
   const dir = exampleCopy();
   assert.deepEqual(await completionsAt(join(dir, 'dvc.yaml'), '\u0000\u0001: [\n{{{', { line: 1, character: 2 }, diskFileAccess), []);
