@@ -86,3 +86,12 @@ test('property: a metric file cut anywhere yields only points that were written,
     { numRuns: fuzzCount(300), seed: 42 },
   );
 });
+
+test('fuzz the SQLite reader: corrupt copies of mlflow.db end in its own clear error, never a hang', async () => {
+  const count = fuzzCount(150);
+  const inputs = Array.from({ length: count }, (_, i) => ({ text: String(1000 + i), how: `corrupted store, seed ${1000 + i}` }));
+  const report = await fuzzInWorker('mlflowSqlite', inputs, DEADLINE_MS);
+  console.log(describeReport(report));
+  assert.equal(report.tried, count);
+  assert.deepEqual(report.failures, []);
+});
