@@ -103,6 +103,26 @@ describe('Images view', () => {
     await waitFor('the removed image to leave the view', async () => !(await snapshot()).details.some((d) => d.id === shown.id));
   });
 
+  it('an engine that does not answer: the view says where it was looked for', async function () {
+    this.timeout(60_000);
+    await activateExtension();
+    const config = vscode.workspace.getConfiguration('mlops.docker');
+    const socket = join(workspaceRoot().fsPath, 'no-engine.sock');
+    await config.update('host', `unix://${socket}`, vscode.ConfigurationTarget.Workspace);
+    try {
+      const message = await waitFor('the unreachable message', async () => {
+        const current = await snapshot();
+        return current.message?.startsWith('Docker Engine is not reachable') ? current.message : undefined;
+      });
+      assert.ok(message.startsWith(`Docker Engine is not reachable at unix://${socket}`), message);
+    } finally {
+      await config.update('host', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    if (process.env.DOCKER_HOST) {
+      await waitFor('the view to reach the engine again', async () => ((await snapshot()).message === undefined ? true : undefined));
+    }
+  });
+
   it('a failing step becomes a diagnostic on its Dockerfile line', async function () {
     this.timeout(120_000);
     if (!process.env.DOCKER_HOST) {
