@@ -42,7 +42,7 @@ export class LanguageClientHost implements vscode.Disposable {
     this.context.subscriptions.push(watcher);
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
-      synchronize: { fileEvents: watcher, configurationSection: 'mlops' },
+      synchronize: { fileEvents: watcher },
       outputChannel: output.get(),
       diagnosticPullOptions: { onChange: true, onSave: true, onTabs: true },
     };
