@@ -92,7 +92,7 @@ export function validationOptionsFrom(settings: unknown, root: string | undefine
 
 /** Re-validation after a change waits this long, so a burst of events gives one refresh. */
 const REFRESH_DELAY_MS = 50;
-const INPUTS_DELAY_MS = 300;
+const INPUTS_DELAY_MS = 1000;
 
 /**
  * The language server over a connection; `server.ts` only wires the transport, so tests can drive
