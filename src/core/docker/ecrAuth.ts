@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
@@ -6,8 +7,8 @@ import { join } from 'node:path';
 /**
  * An ECR push token from `GetAuthorizationToken`, signed with AWS Signature Version 4 (a small
  * client instead of the AWS SDK, to keep the extension small). Credentials come from the standard
- * places: the environment, then the shared credentials file for the profile. The endpoint honours
- * `AWS_ENDPOINT_URL_ECR`/`AWS_ENDPOINT_URL`, as the AWS SDKs do.
+ * places: the environment, then the profile in the shared credentials and config files. The
+ * endpoint honours `AWS_ENDPOINT_URL_ECR`/`AWS_ENDPOINT_URL`, as the AWS SDKs do.
  */
 export interface AwsCredentials {
   accessKeyId: string;
@@ -79,7 +80,12 @@ function encodeRfc3986(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** Environment variables, then `~/.aws/credentials` for the profile (AWS_PROFILE or "default"). */
+/**
+ * The standard chain as far as it applies on a workstation: environment variables, then the
+ * profile (AWS_PROFILE or "default") in `~/.aws/credentials`, then in `~/.aws/config` (static keys
+ * or `credential_process`). SSO profiles are answered with how to use them through
+ * `credential_process`.
+ */
 export async function awsCredentials(
   profile: string | undefined,
   env: Record<string, string | undefined> = process.env,
@@ -93,27 +99,92 @@ export async function awsCredentials(
     };
   }
   const name = profile || env.AWS_PROFILE || 'default';
-  const file = env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials');
-  let text = '';
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
+  const credentialsFile = env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials');
+  const configFile = env.AWS_CONFIG_FILE || join(home, '.aws', 'config');
+  const credentialsText = await readOptional(credentialsFile);
+  const configText = await readOptional(configFile);
+  if (credentialsText === undefined && configText === undefined) {
     throw new EcrError(
       `No AWS credentials were found for the profile "${name}": run "aws configure" (or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), then push again.`,
     );
   }
-  const section = readIniSection(text, name);
-  if (!section.aws_access_key_id || !section.aws_secret_access_key) {
-    throw new EcrError(`The AWS profile "${name}" has no access key in ${file}: run "aws configure --profile ${name}", then push again.`);
+  const fromCredentials = readIniSection(credentialsText ?? '', name, false);
+  const fromConfig = readIniSection(configText ?? '', name, true);
+  for (const section of [fromCredentials, fromConfig]) {
+    if (section.aws_access_key_id && section.aws_secret_access_key) {
+      return {
+        accessKeyId: section.aws_access_key_id,
+        secretAccessKey: section.aws_secret_access_key,
+        sessionToken: section.aws_session_token,
+      };
+    }
   }
-  return {
-    accessKeyId: section.aws_access_key_id,
-    secretAccessKey: section.aws_secret_access_key,
-    sessionToken: section.aws_session_token,
-  };
+  const command = fromCredentials.credential_process ?? fromConfig.credential_process;
+  if (command) return runCredentialProcess(name, command);
+  if (fromConfig.sso_session || fromConfig.sso_start_url) {
+    throw new EcrError(
+      `The AWS profile "${name}" signs in with SSO: add a profile with "credential_process = aws configure export-credentials --profile ${name} --format process" to ${configFile} and choose it for the registry, then push again.`,
+    );
+  }
+  throw new EcrError(
+    `The AWS profile "${name}" has no access key in ${credentialsFile} or ${configFile}: run "aws configure --profile ${name}", then push again.`,
+  );
 }
 
-function readIniSection(text: string, name: string): Record<string, string> {
+/** The region of a profile in `~/.aws/config`, when it names one. */
+export async function awsProfileRegion(
+  profile: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+  home = homedir(),
+): Promise<string | undefined> {
+  const name = profile || env.AWS_PROFILE || 'default';
+  const text = await readOptional(env.AWS_CONFIG_FILE || join(home, '.aws', 'config'));
+  return text === undefined ? undefined : readIniSection(text, name, true).region || undefined;
+}
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `credential_process`: a command that prints `{"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken"}`. */
+function runCredentialProcess(profile: string, command: string): Promise<AwsCredentials> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.platform === 'win32' ? 'cmd.exe' : '/bin/sh',
+      process.platform === 'win32' ? ['/d', '/s', '/c', command] : ['-c', command],
+      { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 20 },
+      (error, stdout) => {
+        // Neither the output nor the command's error text goes into the sentence: both may hold secrets.
+        if (error) {
+          reject(
+            new EcrError(
+              `The credential process of the AWS profile "${profile}" failed: run it in a terminal to see why, then push again.`,
+            ),
+          );
+          return;
+        }
+        try {
+          const data = JSON.parse(stdout) as { Version?: number; AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string };
+          if (data.Version !== 1 || !data.AccessKeyId || !data.SecretAccessKey) throw new Error('incomplete');
+          resolve({ accessKeyId: data.AccessKeyId, secretAccessKey: data.SecretAccessKey, sessionToken: data.SessionToken || undefined });
+        } catch {
+          reject(
+            new EcrError(
+              `The credential process of the AWS profile "${profile}" did not print Version 1 credentials as JSON: check the command in the AWS config, then push again.`,
+            ),
+          );
+        }
+      },
+    );
+  });
+}
+
+/** One profile's keys; in the config file a named profile is `[profile name]` (plain `[name]` is accepted too). */
+function readIniSection(text: string, name: string, config: boolean): Record<string, string> {
   const values: Record<string, string> = {};
   let inSection = false;
   for (const raw of text.split(/\r?\n/)) {
@@ -121,7 +192,8 @@ function readIniSection(text: string, name: string): Record<string, string> {
     if (line.startsWith('#') || line.startsWith(';') || line === '') continue;
     const header = /^\[(.+)\]$/.exec(line);
     if (header) {
-      inSection = (header[1] as string).trim() === name || (header[1] as string).trim() === `profile ${name}`;
+      const section = (header[1] as string).trim();
+      inSection = section === name || (config && section.replace(/^profile\s+/, '') === name);
       continue;
     }
     const eq = line.indexOf('=');
@@ -139,7 +211,12 @@ export async function ecrAuthorizationToken(options: {
   now?: Date;
 }): Promise<EcrToken> {
   const env = options.env ?? process.env;
-  const region = options.region || ecrRegion(options.registry) || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  const region =
+    options.region ||
+    ecrRegion(options.registry) ||
+    env.AWS_REGION ||
+    env.AWS_DEFAULT_REGION ||
+    (await awsProfileRegion(options.profile, env, options.home));
   if (!region) throw new EcrError(`The AWS region of ${options.registry} is unknown: set it on the registry (awsRegion) or in AWS_REGION.`);
   const credentials = await awsCredentials(options.profile, env, options.home);
   const endpoint = new URL(env.AWS_ENDPOINT_URL_ECR || env.AWS_ENDPOINT_URL || `https://api.ecr.${region}.amazonaws.com/`);

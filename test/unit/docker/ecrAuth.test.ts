@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { awsCredentials, ecrAuthorizationToken, ecrRegion, EcrError, signV4 } from '../../../src/core/docker/ecrAuth';
+import { awsCredentials, awsProfileRegion, ecrAuthorizationToken, ecrRegion, EcrError, signV4 } from '../../../src/core/docker/ecrAuth';
 
 const temp = mkdtempSync(join(tmpdir(), 'mlops-ecr-'));
 after(() => rmSync(temp, { recursive: true, force: true }));
@@ -103,7 +103,7 @@ describe('ECR token against a local stand-in of the GetAuthorizationToken endpoi
     );
   });
 
-  test('a profile from the shared credentials file', async () => {
+  test('profiles from the shared credentials and config files, credential processes, SSO', async () => {
     const home = join(temp, 'home');
     mkdirSync(join(home, '.aws'), { recursive: true });
     writeFileSync(
@@ -118,6 +118,53 @@ describe('ECR token against a local stand-in of the GetAuthorizationToken endpoi
     await ecrAuthorizationToken({ registry, profile: 'ml', env: { AWS_ENDPOINT_URL: endpoint }, home });
     assert.match(String(seen[0]?.headers.authorization), /Credential=AKIDML\//);
     await assert.rejects(awsCredentials('missing', {}, home), /The AWS profile "missing" has no access key/);
+
+    // ~/.aws/config: static keys under [profile x], a credential process, an SSO profile, a region.
+    const script = join(temp, 'credential-process.sh');
+    writeFileSync(
+      script,
+      '#!/bin/sh\necho \'{"Version": 1, "AccessKeyId": "AKIDPROC", "SecretAccessKey": "s3", "SessionToken": "t3"}\'\n',
+      { mode: 0o755 },
+    );
+    writeFileSync(join(temp, 'broken-process.sh'), '#!/bin/sh\necho "secret-in-output" >&2\nexit 3\n', { mode: 0o755 });
+    writeFileSync(
+      join(home, '.aws', 'config'),
+      [
+        '[default]',
+        'region = eu-central-1',
+        '[profile cfg]',
+        'aws_access_key_id = AKIDCFG',
+        'aws_secret_access_key = s4',
+        'region = ap-south-1',
+        '[profile proc]',
+        `credential_process = ${script}`,
+        '[profile broken]',
+        `credential_process = ${join(temp, 'broken-process.sh')}`,
+        '[profile sso]',
+        'sso_session = corp',
+        'sso_account_id = 123456789012',
+        '',
+      ].join('\n'),
+    );
+    assert.equal((await awsCredentials('cfg', {}, home)).accessKeyId, 'AKIDCFG');
+    assert.deepEqual(await awsCredentials('proc', {}, home), { accessKeyId: 'AKIDPROC', secretAccessKey: 's3', sessionToken: 't3' });
+    const broken = await awsCredentials('broken', {}, home).catch((error: unknown) => error as Error);
+    assert.ok(broken instanceof EcrError);
+    assert.match(broken.message, /^The credential process of the AWS profile "broken" failed/);
+    assert.doesNotMatch(broken.message, /secret-in-output/);
+    await assert.rejects(
+      awsCredentials('sso', {}, home),
+      /signs in with SSO: add a profile with "credential_process = aws configure export-credentials --profile sso/,
+    );
+    assert.equal(await awsProfileRegion('cfg', {}, home), 'ap-south-1');
+    assert.equal(await awsProfileRegion(undefined, {}, home), 'eu-central-1');
+    seen.length = 0;
+    await ecrAuthorizationToken({ registry: '127.0.0.1:5000', profile: 'cfg', env: { AWS_ENDPOINT_URL: endpoint }, home });
+    assert.match(
+      String(seen[0]?.headers.authorization),
+      /Credential=AKIDCFG\/\d{8}\/ap-south-1\/ecr\//,
+      'the region of the profile signs the request',
+    );
     await assert.rejects(awsCredentials(undefined, {}, join(temp, 'nobody')), /No AWS credentials were found for the profile "default"/);
   });
 
@@ -139,7 +186,11 @@ describe('ECR token against a local stand-in of the GetAuthorizationToken endpoi
     await assert.rejects(ecrAuthorizationToken({ registry, env }), /answered without an authorization token/);
 
     await assert.rejects(
-      ecrAuthorizationToken({ registry: '127.0.0.1:5000', env: { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' } }),
+      ecrAuthorizationToken({
+        registry: '127.0.0.1:5000',
+        env: { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' },
+        home: join(temp, 'nobody'),
+      }),
       /The AWS region of 127\.0\.0\.1:5000 is unknown/,
     );
 
