@@ -18,10 +18,12 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
   const filter = process.env.MLOPS_TEST_GREP;
   if (filter) mocha.grep(filter);
-  for (const file of readdirSync(__dirname)
+  // The restricted-mode suite runs in a window whose folder is not trusted (a second launch).
+  const dir = process.env.MLOPS_TEST_SUITE === 'untrusted' ? join(__dirname, 'untrusted') : __dirname;
+  for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.test.js'))
     .sort()) {
-    mocha.addFile(join(__dirname, file));
+    mocha.addFile(join(dir, file));
   }
   return new Promise((resolve, reject) => {
     const results: SuiteResults = { version: vscode.version, passed: 0, failed: 0, failures: [] };
