@@ -179,6 +179,22 @@ test('a settings change is pulled per resource and applied: the contract is comp
     JSON.stringify(items),
   );
   assert.ok(items.some((d) => d.code === 'schema-column-not-in-data' && d.message.includes('"proline"')));
+
+  // The CSV is an input of schema.yaml: changing it on disk re-validates the contract.
+  writeFileSync(join(dir, 'wine.csv'), 'alcohol,proline\n1,2\n');
+  const beforeCsv = refreshes;
+  await waitFor(
+    'a diagnostic refresh after the CSV changed',
+    async () => {
+      await connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('wine.csv'), type: 2 }] });
+      return refreshes > beforeCsv ? true : undefined;
+    },
+    10_000,
+    200,
+  );
+  const afterCsv = await diagnostics('schema.yaml');
+  assert.ok(!afterCsv.some((d) => d.message.includes('"vintage"')), JSON.stringify(afterCsv));
+  assert.ok(!afterCsv.some((d) => d.message.includes('"proline"')));
   settings = {};
   await connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
 });
