@@ -149,6 +149,8 @@ interface Timing {
   edit: number;
   /** A second document with the same text, opened in the same (warm) server. */
   warm: number;
+  /** How many diagnostics the open reported (one unknown key: ideally 1). */
+  reported: number;
   rss: number;
 }
 
@@ -167,6 +169,7 @@ async function ours(dir: string, text: string, edited: string): Promise<Timing> 
   await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
   let items = await pull();
   const open = performance.now() - started;
+  const reported = items.length;
   if (!items.some((d) => d.message.includes('bogus_key')))
     throw new Error(`our server missed bogus_key: ${JSON.stringify(items.slice(0, 3))}`);
   started = performance.now();
@@ -186,7 +189,7 @@ async function ours(dir: string, text: string, edited: string): Promise<Timing> 
   if (items.length !== 1) throw new Error(`our server: ${items.length} findings on the warm open`);
   const rss = peakRssMb(server.process.pid);
   await stop(server);
-  return { open, edit, warm, rss };
+  return { open, edit, warm, rss, reported };
 }
 
 function yamlLanguageServer(): string {
@@ -230,6 +233,7 @@ async function peer(bin: string, dir: string, text: string, edited: string): Pro
   await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
   await waitUntil('diagnostics after open', () => published.length > 0);
   const open = performance.now() - started;
+  const reported = published[0]?.length ?? 0;
   if (!published[0]?.some((d) => d.message.includes('bogus_key')))
     throw new Error(`yaml-language-server missed bogus_key: ${JSON.stringify(published[0]?.slice(0, 3))}`);
   published.length = 0;
@@ -249,7 +253,7 @@ async function peer(bin: string, dir: string, text: string, edited: string): Pro
   const warm = performance.now() - started;
   const rss = peakRssMb(server.process.pid);
   await stop(server);
-  return { open, edit, warm, rss };
+  return { open, edit, warm, rss, reported };
 }
 
 function stats(values: number[]): string {
@@ -303,6 +307,9 @@ async function main(): Promise<void> {
     console.log(`  yaml-language-server: open          ${stats(peerRuns.map((r) => r.open))}`);
     console.log(`  yaml-language-server: edit          ${stats(peerRuns.map((r) => r.edit))}`);
     console.log(`  yaml-language-server: warm open     ${stats(peerRuns.map((r) => r.warm))}`);
+    console.log(
+      `  diagnostics for the one unknown key: ours ${ourRuns[0]?.reported ?? '?'}, yaml-language-server ${peerRuns[0]?.reported ?? '?'}`,
+    );
     console.log(`  yaml-language-server peak RSS       ${stats(peerRuns.map((r) => r.rss))}`);
     console.log(
       `  ratio ours / yaml-language-server: open ${(ourOpen / peerOpen).toFixed(2)}, edit ${(ourEdit / peerEdit).toFixed(2)}, warm open ${(ourWarm / peerWarm).toFixed(2)}` +
