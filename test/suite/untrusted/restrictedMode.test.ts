@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-// The module object itself (not an import wrapper), so patching it reaches every caller.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object, not an import wrapper
 import childProcess = require('node:child_process');
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
