@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Position } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
 import { fileKindOf } from '../fileKinds';
+import { readDvcPipeline } from '../pipeline/dvcPipeline';
 import { parseMlproject } from '../pipeline/mlproject';
 import { parseYaml } from '../yaml/parseYaml';
 import { dvcPlaceAt, interpolationSource, paramLookup, readDvcDocument, shownLocation, type DvcDocument } from './dvcPlaces';
@@ -20,6 +21,8 @@ export async function hoverAt(file: string, text: string, position: Position, fi
         return dtypeHover(file, text, position);
       case 'mlproject':
         return mlprojectHover(file, text, position);
+      case 'params':
+        return await paramsHover(file, text, position, files);
       default:
         return undefined;
     }
@@ -88,6 +91,30 @@ async function dvcHover(doc: DvcDocument, position: Position, files: FileAccess)
     default:
       return undefined;
   }
+}
+
+/** A key of params.yaml: which stages of the dvc.yaml beside it list it (or a parent, or the whole file). */
+async function paramsHover(file: string, text: string, position: Position, files: FileAccess): Promise<HoverInfo | undefined> {
+  const parsed = parseYaml(file, text);
+  const at = nodeAtOffset(parsed.doc, parsed.lines.offset(position));
+  if (!at?.isKey || at.path.some((p) => typeof p === 'number')) return undefined;
+  const key = at.path.join('.');
+  const r = at.node.range;
+  if (!r) return undefined;
+  const range = parsed.lines.range(r[0], r[1]);
+  const dvc = await readDvcPipeline(join(dirname(file), 'dvc.yaml'), files);
+  if (!dvc) return undefined;
+  const users = dvc.pipeline.stages
+    .filter((s) =>
+      s.params.some(
+        (p) =>
+          resolve(s.wdir, p.file) === file &&
+          (p.key === undefined || p.key === key || p.key.startsWith(`${key}.`) || key.startsWith(`${p.key}.`)),
+      ),
+    )
+    .map((s) => `\`${s.name}\``);
+  const used = users.length > 0 ? `Used by ${users.join(', ')}.` : 'No stage of dvc.yaml lists it.';
+  return { range, contents: `\`${key}\` — ${used}` };
 }
 
 function dtypeHover(file: string, text: string, position: Position): HoverInfo | undefined {

@@ -43,6 +43,26 @@ test('hover on a stage name shows its commands and a summary; on a key, the sche
   assert.equal(cache?.contents, 'Cache output by DVC');
 });
 
+test('hover on a params.yaml key lists the stages that use it', async () => {
+  const dir = exampleCopy();
+  const file = join(dir, 'params.yaml');
+  const text = read(file);
+  const rf = await hoverAt(file, text, positionOf(text, '  rf:', 3), diskFileAccess);
+  assert.equal(rf?.contents, '`models.rf` — Used by `train@rf`.');
+  const models = await hoverAt(file, text, positionOf(text, 'models:', 1), diskFileAccess);
+  assert.equal(models?.contents, '`models` — Used by `train@rf`, `train@logreg`.');
+  const seed = await hoverAt(
+    file,
+    text.replace('  random_state: 42\n', '  random_state: 42\n  seed: 1\n'),
+    positionOf(text, 'random_state', 0),
+    diskFileAccess,
+  );
+  assert.equal(seed?.contents, '`split.random_state` — Used by `ingest`.');
+  const unused = text.replace('  random_state: 42\n', '  random_state: 42\n  seed: 1\n');
+  const hover = await hoverAt(file, unused, positionOf(unused, 'seed', 1), diskFileAccess);
+  assert.equal(hover?.contents, '`split.seed` — No stage of dvc.yaml lists it.');
+});
+
 test('hover on a dtype says what pandas means by it', async () => {
   const dir = exampleCopy();
   const file = join(dir, 'schema.yaml');
