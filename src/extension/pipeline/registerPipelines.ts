@@ -2,10 +2,12 @@ import { relative } from 'node:path';
 import * as vscode from 'vscode';
 import { diskFileAccess } from '../../core/fileAccess';
 import { checkParameterValue, type Mlproject, type MlprojectEntryPoint } from '../../core/pipeline/mlproject';
-import { keyRange } from '../../core/pipelineView/overview';
+import { parseParamInput, type ParamEdit } from '../../core/params/editParams';
+import { editParamsFile } from '../../core/params/paramsFileWrite';
+import { formatParamValue, keyRange, type OverviewStage } from '../../core/pipelineView/overview';
 import type { RunnerSetting } from '../../core/runner/dvcRunner';
 import { registerCommands } from '../commands';
-import { output } from '../output';
+import { output, showError } from '../output';
 import type { Services } from '../services';
 import { locationOf, PipelinesTree, type PipelineNode } from './pipelinesTree';
 import { findTool, makeTask, taskLabel, type MlopsTaskDefinition, type RunnerChoice, type RunObserver, type RunTarget } from './stageRuns';
@@ -160,6 +162,15 @@ export function registerPipelines(services: Services): PipelinesTree {
     { id: 'mlops.runPipeline', run: (node?: StageLike) => run(node, { whole: true }), startsProcess: true },
     { id: 'mlops.stopRun', run: (node?: StageLike) => stop(node) },
     {
+      id: 'mlops.modifyParamsAndRun',
+      startsProcess: true,
+      run: async (node?: StageLike) => {
+        const picked = node ?? (await pickStage(tree));
+        if (picked?.kind !== 'stage') return;
+        if (await modifyParams(picked.entry)) await run(picked, {});
+      },
+    },
+    {
       id: 'mlops.runEntryPoint',
       run: (node?: { project: Mlproject; entryPoint: MlprojectEntryPoint }) =>
         node ? runEntryPoint(node.project, node.entryPoint, taskFor) : undefined,
@@ -168,6 +179,67 @@ export function registerPipelines(services: Services): PipelinesTree {
     { id: 'mlops.createPipeline', run: () => createPipeline(tree) },
   ]);
   return tree;
+}
+
+/**
+ * Asks for new values of the stage's params (leaf keys, current values pre-filled) and writes them
+ * into their params files, keeping comments and formatting; false when nothing should run.
+ */
+async function modifyParams(entry: OverviewStage): Promise<boolean> {
+  const leaves: { file: string; key: string; value: unknown }[] = [];
+  for (const param of entry.params) {
+    if (param.key === undefined || param.missing) continue;
+    for (const [key, value] of leafValues(param.key, param.value)) leaves.push({ file: param.file, key, value });
+  }
+  if (leaves.length === 0) {
+    await vscode.window.showInformationMessage(`Stage ${entry.stage.name} reads no params that can be edited here.`);
+    return false;
+  }
+  const chosen = await vscode.window.showQuickPick(
+    leaves.map((leaf) => ({
+      label: leaf.key,
+      description: `${formatParamValue(leaf.value)} · ${vscode.workspace.asRelativePath(leaf.file)}`,
+      leaf,
+    })),
+    { canPickMany: true, title: `Modify Params and Run ${entry.stage.name}`, placeHolder: 'Params to change' },
+  );
+  if (!chosen || chosen.length === 0) return false;
+  const edits = new Map<string, ParamEdit[]>();
+  for (const { leaf } of chosen) {
+    const typed = await vscode.window.showInputBox({
+      title: `${leaf.key} (${vscode.workspace.asRelativePath(leaf.file)})`,
+      value: typeof leaf.value === 'string' ? leaf.value : JSON.stringify(leaf.value),
+      prompt: 'A YAML value: 0.1, true, rf, [1, 2]',
+      ignoreFocusOut: true,
+    });
+    if (typed === undefined) return false;
+    const list = edits.get(leaf.file) ?? [];
+    list.push({ key: leaf.key, value: parseParamInput(typed) });
+    edits.set(leaf.file, list);
+  }
+  for (const [file, fileEdits] of edits) {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
+    if (open?.isDirty) {
+      await vscode.window.showWarningMessage(
+        `${vscode.workspace.asRelativePath(file)} has unsaved changes: save or revert it, then try again.`,
+      );
+      return false;
+    }
+    const result = await editParamsFile(file, fileEdits);
+    if ('error' in result) {
+      await showError(result.error);
+      return false;
+    }
+    output.info(`set ${fileEdits.map((e) => `${e.key}=${JSON.stringify(e.value)}`).join(', ')} in ${file}`);
+  }
+  return true;
+}
+
+function leafValues(prefix: string, value: unknown): [string, unknown][] {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value).flatMap(([k, v]) => leafValues(`${prefix}.${k}`, v));
+  }
+  return [[prefix, value]];
 }
 
 function taskKey(definition: MlopsTaskDefinition): string {
