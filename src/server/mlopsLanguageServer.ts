@@ -105,6 +105,7 @@ export class MlopsLanguageServer {
   private workspaceFolders: string[] = [];
   private canPullConfiguration = false;
   private canRefreshDiagnostics = false;
+  private hasWorkspaceFolders = false;
   private readonly settingsByUri = new Map<string, Promise<ValidationOptions>>();
   /** Input file → the files whose findings depend on it (from `validationInputs`). */
   private readonly dependants = new Map<string, Set<string>>();
@@ -116,6 +117,15 @@ export class MlopsLanguageServer {
     connection.onInitialized(() => {
       if (this.canPullConfiguration)
         void connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
+      if (this.hasWorkspaceFolders) {
+        connection.workspace.onDidChangeWorkspaceFolders((event) => {
+          const removed = new Set(event.removed.map((f) => pathOf(f.uri)));
+          const added = event.added.map((f) => pathOf(f.uri)).filter((f): f is string => f !== undefined);
+          this.workspaceFolders = [...this.workspaceFolders.filter((f) => !removed.has(f)), ...added];
+          this.settingsByUri.clear();
+          this.scheduleRefresh();
+        });
+      }
     });
     connection.languages.diagnostics.on(async (params) => {
       const path = pathOf(params.textDocument.uri);
@@ -208,6 +218,7 @@ export class MlopsLanguageServer {
     this.workspaceFolders = folders.filter((f): f is string => f !== undefined);
     this.canPullConfiguration = params.capabilities.workspace?.configuration === true;
     this.canRefreshDiagnostics = params.capabilities.workspace?.diagnostics?.refreshSupport === true;
+    this.hasWorkspaceFolders = params.capabilities.workspace?.workspaceFolders === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -216,6 +227,7 @@ export class MlopsLanguageServer {
         hoverProvider: true,
         definitionProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        ...(this.hasWorkspaceFolders ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
       },
       serverInfo: { name: 'MLOps Workbench language server' },
     };

@@ -69,7 +69,12 @@ before(async () => {
     rootUri: pathToFileURL(dir).href,
     workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'wine-quality' }],
     capabilities: {
-      workspace: { configuration: true, diagnostics: { refreshSupport: true }, didChangeConfiguration: { dynamicRegistration: true } },
+      workspace: {
+        configuration: true,
+        workspaceFolders: true,
+        diagnostics: { refreshSupport: true },
+        didChangeConfiguration: { dynamicRegistration: true },
+      },
       textDocument: { diagnostic: { dynamicRegistration: false }, completion: {}, hover: {}, definition: {}, codeAction: {} },
     },
   })) as { capabilities: Record<string, unknown> };
