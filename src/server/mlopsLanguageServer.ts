@@ -92,7 +92,6 @@ export function validationOptionsFrom(settings: unknown, root: string | undefine
 
 /** Re-validation after a change waits this long, so a burst of events gives one refresh. */
 const REFRESH_DELAY_MS = 50;
-const INPUTS_DELAY_MS = 1000;
 
 /**
  * The language server over a connection; `server.ts` only wires the transport, so tests can drive
@@ -107,10 +106,12 @@ export class MlopsLanguageServer {
   private canRefreshDiagnostics = false;
   private hasWorkspaceFolders = false;
   private readonly settingsByUri = new Map<string, Promise<ValidationOptions>>();
-  /** Input file → the files whose findings depend on it (from `validationInputs`). */
-  private readonly dependants = new Map<string, Set<string>>();
+  /**
+   * Open document → the files its findings depend on (`validationInputs`), for the version they were
+   * found for. Found only when a file changes, never while validating: it parses the document again.
+   */
+  private readonly inputsByPath = new Map<string, { version: number; inputs: Set<string> }>();
   private refreshTimer: NodeJS.Timeout | undefined;
-  private readonly inputTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly connection: Connection) {
     connection.onInitialize((params) => this.initialize(params));
@@ -187,24 +188,24 @@ export class MlopsLanguageServer {
     this.documents.onDidChangeContent((event) => {
       this.track(event.document);
       const path = pathOf(event.document.uri);
-      if (path && this.dependants.has(path)) this.scheduleRefresh();
+      if (path) void this.refreshIfDependedOn([path]);
     });
     this.documents.onDidClose((event) => {
       const path = pathOf(event.document.uri);
       if (path) this.openByPath.delete(path);
+      if (path) this.inputsByPath.delete(path);
     });
     connection.onDidChangeConfiguration(() => {
       this.settingsByUri.clear();
+      this.inputsByPath.clear();
       this.scheduleRefresh();
     });
     connection.onDidChangeWatchedFiles((params) => {
-      // A file some validated file depends on (params.yaml for dvc.yaml, the CSV for schema.yaml)
-      // or a pipeline file itself changed on disk: every open document is pulled again.
-      const relevant = params.changes.some((change) => {
-        const path = pathOf(change.uri);
-        return path !== undefined && (this.dependants.has(path) || fileKindOf(path) !== undefined);
-      });
-      if (relevant) this.scheduleRefresh();
+      // A pipeline file, or a file an open document depends on (params.yaml for dvc.yaml, the CSV
+      // for schema.yaml), changed on disk: every open document is pulled again.
+      const paths = params.changes.map((change) => pathOf(change.uri)).filter((p): p is string => p !== undefined);
+      if (paths.some((p) => fileKindOf(p) !== undefined)) this.scheduleRefresh();
+      else void this.refreshIfDependedOn(paths);
     });
     this.documents.listen(connection);
   }
@@ -279,7 +280,6 @@ export class MlopsLanguageServer {
     try {
       const options = await this.settings(uri, path);
       const findings = await validateFile(path, this.files, options);
-      this.scheduleInputs(path, options);
       return findings;
     } catch (error) {
       this.connection.console.error(`validation of ${path} failed: ${String((error as Error)?.stack ?? error)}`);
@@ -287,24 +287,26 @@ export class MlopsLanguageServer {
     }
   }
 
-  /** Finding a file's inputs parses it again, so it waits until typing pauses. */
-  private scheduleInputs(path: string, options: ValidationOptions): void {
-    clearTimeout(this.inputTimers.get(path));
-    this.inputTimers.set(
-      path,
-      setTimeout(() => {
-        this.inputTimers.delete(path);
-        void this.recordInputs(path, options).catch(() => undefined);
-      }, INPUTS_DELAY_MS),
-    );
-  }
-
-  private async recordInputs(path: string, options: ValidationOptions): Promise<void> {
-    for (const dependants of this.dependants.values()) dependants.delete(path);
-    for (const input of await validationInputs(path, this.files, options)) {
-      let set = this.dependants.get(input);
-      if (set === undefined) this.dependants.set(input, (set = new Set()));
-      set.add(path);
+  /** Pulls diagnostics again when an open document (other than the changed ones) reads one of `changed`. */
+  private async refreshIfDependedOn(changed: string[]): Promise<void> {
+    try {
+      const set = new Set(changed);
+      for (const document of this.documents.all()) {
+        const path = pathOf(document.uri);
+        if (path === undefined || set.has(path)) continue;
+        let entry = this.inputsByPath.get(path);
+        if (entry === undefined || entry.version !== document.version) {
+          const options = await this.settings(document.uri, path);
+          entry = { version: document.version, inputs: new Set(await validationInputs(path, this.files, options)) };
+          this.inputsByPath.set(path, entry);
+        }
+        if (changed.some((c) => entry?.inputs.has(c))) {
+          this.scheduleRefresh();
+          return;
+        }
+      }
+    } catch (error) {
+      this.connection.console.error(`finding the files to validate again failed: ${String(error)}`);
     }
   }
 

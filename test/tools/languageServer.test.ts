@@ -169,6 +169,26 @@ test('editing params.yaml on disk asks the editor to pull diagnostics again, and
   );
 });
 
+test('typing in an open params.yaml (unsaved) re-validates dvc.yaml against the buffer', async () => {
+  const paramsText = readFileSync(join(dir, 'params.yaml'), 'utf8');
+  await open('params.yaml', paramsText);
+  const before = refreshes;
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('params.yaml'), version: 2 },
+    contentChanges: [{ text: paramsText.replace('  random_state: 42\n', '') }],
+  });
+  await waitFor('a diagnostic refresh', () => (refreshes > before ? true : undefined), 5000);
+  const items = await diagnostics('dvc.yaml');
+  assert.deepEqual(
+    items.map((d) => [d.code, d.range.start.line]),
+    [['dvc-unknown-param', lineOf(readFileSync(join(dir, 'dvc.yaml'), 'utf8'), 'split.random_state')]],
+  );
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('params.yaml'), version: 3 },
+    contentChanges: [{ text: paramsText }],
+  });
+});
+
 test('a settings change is pulled per resource and applied: the contract is compared with the configured CSV', async () => {
   const schemaText = readFileSync(join(dir, 'schema.yaml'), 'utf8');
   writeFileSync(join(dir, 'wine.csv'), 'alcohol,vintage\n1,2\n');
