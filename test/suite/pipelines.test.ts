@@ -82,7 +82,7 @@ describe('Pipelines view', () => {
     writeFileSync(params, original.replace('test_size: 0.4', 'test_size: 0.3'));
     try {
       const changed = await waitFor('ingest to show changed with the param named', async () => {
-        pipelines.refresh();
+        // no explicit refresh: the watcher must notice
         const row = (await stageRows(pipelines)).find((r) => r.label === 'ingest');
         return row?.description.startsWith('changed') ? row : undefined;
       });

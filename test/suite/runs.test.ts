@@ -60,7 +60,7 @@ describe('Runs view', () => {
     const rows = await waitFor(
       'the Git history and run-record sources',
       async () => {
-        runs.refresh();
+        // no explicit refresh: the view follows the stores on its own
         const all = await flatten(runs);
         const labels = all.map((r) => String(r.item.label));
         return labels.includes('rf depth 3') && labels.includes('rf depth 2') && labels.some((l) => l.includes('<img')) ? all : undefined;

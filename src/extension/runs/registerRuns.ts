@@ -3,6 +3,7 @@ import type { MlflowCredentials } from '../../core/runs/mlflowRestSource';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Run, RunSourceKind } from '../../core/runs/model';
+import { findDvc } from '../../core/runner/dvcRunner';
 import { parseRunFilter } from '../../core/runs/runFilter';
 import { registerCommands } from '../commands';
 import { openComparePanel, setCompareRunProvider } from '../compare/registerCompare';
@@ -25,7 +26,10 @@ export function registerRuns(services: Services): RunsTree {
       return {
         trackingUri,
         credentials: await readCredentials(context.secrets),
-        dvcPath: config.get<string>('dvcPath', '') || undefined,
+        // The same DVC the stage runs use: the setting, the folder's virtualenv, then PATH.
+        dvcPath:
+          findDvc(folder.uri.fsPath, { explicitPath: config.get<string>('dvcPath', '') }) ??
+          (config.get<string>('dvcPath', '') || undefined),
         maxCommits: config.get<number>('runs.gitCommits', 20),
         kinds,
         timeoutMs: 15_000,
@@ -41,14 +45,23 @@ export function registerRuns(services: Services): RunsTree {
     clearTimeout(timer);
     timer = setTimeout(() => tree.refresh(), 1000);
   };
-  const watcher = vscode.workspace.createFileSystemWatcher(
-    '**/{mlflow.db,mlflow.db-wal,mlruns/**,.mlops/runs/*.json,metrics.json,dvc.lock}',
-  );
+  // One workspace watcher, filtered here: glob braces with folders in them are not matched the same
+  // way by every file watcher, and run stores appear in folders that may not exist yet.
+  const watcher = vscode.workspace.createFileSystemWatcher('**/*');
+  const runStoreChange = (uri: vscode.Uri): void => {
+    if (
+      /(^|[\\/])(mlflow\.db(-wal)?|metrics\.(json|ya?ml)|dvc\.lock)$|[\\/]mlruns[\\/]|[\\/]\.mlops([\\/]runs)?$|[\\/]\.mlops[\\/]runs[\\/][^\\/]+\.json$|[\\/]\.git[\\/](refs[\\/]|HEAD$)/.test(
+        uri.fsPath,
+      )
+    ) {
+      scheduleRefresh();
+    }
+  };
   context.subscriptions.push(
     watcher,
-    watcher.onDidChange(scheduleRefresh),
-    watcher.onDidCreate(scheduleRefresh),
-    watcher.onDidDelete(scheduleRefresh),
+    watcher.onDidChange(runStoreChange),
+    watcher.onDidCreate(runStoreChange),
+    watcher.onDidDelete(runStoreChange),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('mlops.mlflow') || e.affectsConfiguration('mlops.runs')) tree.refresh();
     }),
