@@ -10,8 +10,11 @@ const all = readdirSync('bench')
   .filter((f) => f.endsWith('.bench.ts'))
   .map((f) => f.slice(0, -'.bench.ts'.length))
   .sort();
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
+// Names come first; everything from the first option on is passed to each benchmark.
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((a) => a.startsWith('-'));
+const wanted = firstOption < 0 ? args : args.slice(0, firstOption);
+const passThrough = firstOption < 0 ? [] : args.slice(firstOption);
 const unknown = wanted.filter((w) => !all.includes(w));
 if (unknown.length > 0) {
   console.error(`No benchmark named ${unknown.join(', ')}; there are: ${all.join(', ')}.`);
