@@ -97,6 +97,8 @@ export async function pushImage(
   let failure: string | undefined;
   const options: Record<string, unknown> = { tag: ref.tag, abortSignal: signal };
   const auth = engineAuthConfig(ref.registry, credentials);
+  // An engine or registry may echo what it was sent; nothing it says reaches a message or log unredacted.
+  const hide = redactor(credentials, auth);
   // An empty auth header makes the engine use no credentials (open registries).
   options.authconfig = auth ?? { serveraddress: ref.registry };
   let response: NodeJS.ReadableStream;
@@ -106,13 +108,13 @@ export async function pushImage(
     if (signal?.aborted) throw new PushCancelledError();
     if (isConnectionError(error)) throw new EngineUnreachableError(where, error);
     const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
-    throw classifyPushError(String(message), ref.registry, repositoryName);
+    throw classifyPushError(hide(String(message)), ref.registry, repositoryName);
   }
   const splitter = new JsonMessageSplitter();
   const take = (messages: ReturnType<JsonMessageSplitter['push']>): void => {
     for (const m of messages) {
       if (m.error !== undefined || m.errorDetail?.message !== undefined) {
-        failure = m.errorDetail?.message ?? m.error;
+        failure = hide(String(m.errorDetail?.message ?? m.error));
         listener.log?.(`ERROR: ${failure}\n`);
         continue;
       }
@@ -123,7 +125,7 @@ export async function pushImage(
         layers.set(m.id, layer);
         listener.layer?.(layer, layers);
       }
-      if (m.status) listener.log?.(`${m.id ? `${m.id}: ` : ''}${m.status}${m.progress ? ` ${m.progress}` : ''}\n`);
+      if (m.status) listener.log?.(hide(`${m.id ? `${m.id}: ` : ''}${m.status}${m.progress ? ` ${m.progress}` : ''}\n`));
     }
   };
   await new Promise<void>((resolve, reject) => {
@@ -141,6 +143,32 @@ export async function pushImage(
   if (signal?.aborted) throw new PushCancelledError();
   if (failure !== undefined) throw classifyPushError(failure, ref.registry, repositoryName);
   return { reference: name, digest };
+}
+
+/**
+ * Replaces every form of the credentials we sent (the password or token itself, `user:password`,
+ * the auth JSON and its base64 header form) with `***`.
+ */
+export function redactor(credentials: RegistryCredentials | undefined, auth: Record<string, string> | undefined): (text: string) => string {
+  const secrets = new Set<string>();
+  const add = (value: string | undefined): void => {
+    if (value && value.length >= 3) secrets.add(value);
+  };
+  add(credentials?.password);
+  add(credentials?.identityToken);
+  if (credentials?.username !== undefined && credentials.password) {
+    const pair = `${credentials.username}:${credentials.password}`;
+    add(pair);
+    add(Buffer.from(pair).toString('base64'));
+  }
+  if (auth) {
+    const json = JSON.stringify(auth);
+    add(json);
+    add(Buffer.from(json).toString('base64'));
+    add(Buffer.from(json).toString('base64url'));
+  }
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
 /** Gives a local image a second name (for pushing to another registry); no-op when it already has it. */
