@@ -9,6 +9,7 @@ interface TreeLike {
   getChildren(node?: unknown): Promise<unknown[]>;
   getTreeItem(node: unknown): vscode.TreeItem;
   refresh(): void;
+  whenStatusReady(): Promise<void>;
 }
 
 async function api(): Promise<{ pipelines: TreeLike }> {
@@ -34,6 +35,7 @@ async function stageRows(tree: TreeLike): Promise<{ label: string; description: 
 describe('Pipelines view', () => {
   it('lists the example stages in DAG order with DVC names, never run yet', async () => {
     const { pipelines } = await api();
+    await pipelines.whenStatusReady();
     const rows = await stageRows(pipelines);
     assert.deepEqual(
       rows.map((r) => r.label),

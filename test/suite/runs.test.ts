@@ -79,8 +79,13 @@ describe('Runs view', () => {
     const filter = parseRunFilter('metrics.accuracy > 0.85');
     assert.ok(!('error' in filter));
     tree.setFilter(filter);
-    const filtered = (await flatten(runs)).filter((r) => r.item.contextValue?.startsWith('run.')).map((r) => String(r.item.label));
-    assert.deepEqual(filtered, ['rf depth 3']);
+    const filtered = (await flatten(runs)).filter((r) => r.item.contextValue?.startsWith('run.'));
+    const gitFiltered = filtered.filter((r) => r.item.contextValue === 'run.git').map((r) => String(r.item.label));
+    assert.deepEqual(gitFiltered, ['rf depth 3'], 'of the Git runs, only the one with accuracy 0.86');
+    assert.ok(
+      filtered.every((r) => !String(r.item.label).includes('<img')),
+      'the recorded run (accuracy 0.5) is filtered out',
+    );
     tree.setFilter(undefined);
 
     const gitRuns = rows.filter((r) => r.item.contextValue === 'run.git');

@@ -11,6 +11,9 @@ import type { PipelineStage, SourceSpan, StageStatus } from '../pipeline/model';
 import { computeStatus } from '../pipeline/status';
 import { keyNodeAt, nodeAt, parseYaml } from '../yaml/parseYaml';
 
+/** The reason a stage shows before its status is known. */
+export const CHECKING = 'checking…';
+
 /** A param a stage reads, with its current value and whether it differs from dvc.lock. */
 export interface ParamEntry {
   /** Params file, absolute. */
@@ -48,7 +51,12 @@ export interface PipelineOverview {
  * against dvc.lock (no process is started, so this also works in untrusted workspaces and without
  * DVC), and reads the current value of every param a stage lists.
  */
-export async function loadPipelineOverview(file: string, files: FileAccess, hasher?: PathHasher): Promise<PipelineOverview> {
+export async function loadPipelineOverview(
+  file: string,
+  files: FileAccess,
+  hasher?: PathHasher,
+  options: { status?: boolean } = {},
+): Promise<PipelineOverview> {
   const parsed = await readDvcPipeline(file, files);
   if (!parsed) return { file, stages: [], cycles: [], problems: [], error: 'The file could not be read.' };
   const problems = [...parsed.yamlFindings, ...parsed.problems];
@@ -64,12 +72,17 @@ export async function loadPipelineOverview(file: string, files: FileAccess, hash
   const order = [...ordered, ...onCycle];
   const byName = new Map(pipeline.stages.map((s) => [s.name, s]));
 
-  const lock = await readDvcLock(file, files);
   let statuses: StageStatus[];
-  try {
-    statuses = await computeStatus(pipeline, lock?.lock, files, { hasher });
-  } catch (error) {
-    statuses = pipeline.stages.map((s) => ({ stage: s.name, state: 'unknown', reasons: [`status unavailable: ${String(error)}`] }));
+  if (options.status === false) {
+    // The first paint shows the stages at once; hashing deps and reading dvc.lock follow.
+    statuses = pipeline.stages.map((s) => ({ stage: s.name, state: 'unknown', reasons: [CHECKING] }));
+  } else {
+    try {
+      const lock = await readDvcLock(file, files);
+      statuses = await computeStatus(pipeline, lock?.lock, files, { hasher });
+    } catch (error) {
+      statuses = pipeline.stages.map((s) => ({ stage: s.name, state: 'unknown', reasons: [`status unavailable: ${String(error)}`] }));
+    }
   }
   const statusOf = new Map(statuses.map((s) => [s.stage, s]));
   const paramsFiles = new Map<string, Promise<unknown>>();

@@ -6,6 +6,7 @@ import { PathHasher } from '../../core/pipeline/hashing';
 import type { Mlproject, MlprojectEntryPoint, MlprojectParameter } from '../../core/pipeline/mlproject';
 import type { SourceSpan, StagePath, StageState } from '../../core/pipeline/model';
 import {
+  CHECKING,
   formatParamValue,
   loadMlproject,
   loadPipelineOverview,
@@ -68,14 +69,25 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode>, vsc
   private readonly changed = new vscode.EventEmitter<PipelineNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private roots: Promise<PipelineNode[]> | undefined;
+  private generation = 0;
   private readonly hasher = new PathHasher();
   private readonly live = new Map<string, LiveState>();
 
   constructor(private readonly files: FileAccess) {}
 
   refresh(): void {
-    this.roots = undefined;
-    this.changed.fire(undefined);
+    // Keep what is shown until the new status is known, so a refresh does not flicker to "checking…".
+    const shown = this.roots;
+    const generation = ++this.generation;
+    if (!shown) {
+      this.changed.fire(undefined);
+      return;
+    }
+    void this.load(true).then((full) => {
+      if (generation !== this.generation) return;
+      this.roots = Promise.resolve(full);
+      this.changed.fire(undefined);
+    });
   }
 
   /** Marks a stage running or failed (key `file:stage`), or clears the mark. */
@@ -90,8 +102,31 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode>, vsc
   }
 
   async getRoots(): Promise<PipelineNode[]> {
-    this.roots ??= this.load();
+    if (!this.roots) {
+      const generation = ++this.generation;
+      const quick = this.load(false);
+      this.roots = quick;
+      // Stages first, status right after: the tree paints before any dep is hashed.
+      void quick.then(async () => {
+        const full = await this.load(true);
+        if (generation !== this.generation) return;
+        this.roots = Promise.resolve(full);
+        this.changed.fire(undefined);
+      });
+    }
     return this.roots;
+  }
+
+  /** Resolves once the statuses of the current roots are computed (tests, "Run Pipeline"). */
+  async whenStatusReady(): Promise<void> {
+    await this.getRoots();
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const roots = await this.getRoots();
+      const pending = roots.some((n) => n.kind === 'pipeline' && n.overview.stages.some((s) => s.status.reasons[0] === CHECKING));
+      if (!pending) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Every stage currently listed (for tests, quick picks and "Run Pipeline"). */
@@ -255,8 +290,10 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode>, vsc
     const item = new vscode.TreeItem(stage.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `stage:${file}:${stage.name}`;
     item.iconPath = STATE_ICONS[state];
+    const checking = !live && status.reasons[0] === CHECKING;
     const reason = live?.detail ?? (state === 'changed' ? status.reasons[0] : undefined);
-    item.description = reason ? `${STATE_LABELS[state]} · ${reason}` : STATE_LABELS[state];
+    item.description = checking ? CHECKING : reason ? `${STATE_LABELS[state]} · ${reason}` : STATE_LABELS[state];
+    if (checking) item.iconPath = new vscode.ThemeIcon('loading~spin');
     const tooltip = new vscode.MarkdownString();
     tooltip.appendMarkdown(`**${escapeMarkdown(stage.name)}** — ${STATE_LABELS[state]}\n\n`);
     tooltip.appendCodeblock(stage.cmd.join('\n'), 'shellscript');
@@ -269,7 +306,7 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode>, vsc
 
   private rootCount: number | undefined;
 
-  private async load(): Promise<PipelineNode[]> {
+  private async load(withStatus: boolean): Promise<PipelineNode[]> {
     const nodes: PipelineNode[] = [];
     const projects: PipelineNode[] = [];
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
@@ -278,7 +315,7 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode>, vsc
       for (const file of found.dvc) {
         let overview: PipelineOverview;
         try {
-          overview = await loadPipelineOverview(file, this.files, this.hasher);
+          overview = await loadPipelineOverview(file, this.files, this.hasher, { status: withStatus });
         } catch (error) {
           overview = { file, stages: [], cycles: [], problems: [], error: String(error) };
         }
