@@ -158,7 +158,9 @@ async function main(): Promise<void> {
   applyChanges(dir);
   const file = join(dir, 'dvc.yaml');
 
-  // First paint first, while this process is as cold as an editor opening the folder.
+  // First paint first, while this process is as cold as an editor opening the folder: the tree
+  // shows the parsed stages (status "checking…"), then the full overview with status replaces it.
+  const stagesPaint = await timed(() => loadPipelineOverview(file, diskFileAccess, new PathHasher(), { status: false }));
   const firstPaint = await timed(() => loadPipelineOverview(file, diskFileAccess, new PathHasher()));
   const paints = [firstPaint.ms];
   for (let i = 1; i < REPEAT; i++) paints.push((await timed(() => loadPipelineOverview(file, diskFileAccess, new PathHasher()))).ms);
@@ -226,7 +228,8 @@ async function main(): Promise<void> {
   console.log(
     `  status:  ours ${median(cold).toFixed(0)} ms cold hash cache, ${median(warm).toFixed(0)} ms warm; dvc status ${median(dvcStatus).toFixed(0)} ms (first ${dvcStatus[0]?.toFixed(0)} ms)`,
   );
-  console.log(`  first paint (loadPipelineOverview): ${firstPaint.ms.toFixed(0)} ms in a cold process, median ${paint.toFixed(0)} ms`);
+  console.log(`  first paint (stages, before status): ${stagesPaint.ms.toFixed(0)} ms in a cold process`);
+  console.log(`  status filled in (loadPipelineOverview): ${firstPaint.ms.toFixed(0)} ms, median ${paint.toFixed(0)} ms`);
   console.log(
     `  changed stages: ours ${ours.length}, dvc ${theirs.length}${sameStatus ? ' — same set' : ''}; stage names ${sameList ? 'same' : 'differ'}`,
   );
@@ -237,7 +240,7 @@ async function main(): Promise<void> {
   if (!sameList) console.log(`  MISMATCH listing: ours ${ourNames.length} names, dvc ${dvcNames.length}`);
   const goals = [
     `status ${statusRatio.toFixed(1)}× faster than dvc status (goal ≥ 5×: ${statusRatio >= 5 ? 'met' : 'NOT met'})`,
-    `first paint ${firstPaint.ms.toFixed(0)} ms cold (goal < 300 ms: ${firstPaint.ms < 300 ? 'met' : 'NOT met'})`,
+    `first paint ${stagesPaint.ms.toFixed(0)} ms cold (goal < 300 ms: ${stagesPaint.ms < 300 ? 'met' : 'NOT met'}); status after ${firstPaint.ms.toFixed(0)} ms`,
   ];
   console.log(`SUMMARY pipelineStatus: ${goals.join('; ')}${sameStatus && sameList ? '' : '; MISMATCH'}`);
   if (!sameStatus || !sameList) process.exitCode = 1;
