@@ -35,7 +35,9 @@ export async function fuzzInWorker(
   while (next < inputs.length) {
     const start = next;
     next = await new Promise<number>((resolve, reject) => {
-      const worker = new Worker(join(__dirname, 'fuzzWorker.js'));
+      // The stack of the editor's own threads (about 1 MB), not a worker's larger default: deep nesting
+      // must be measured against the stack the language server really has.
+      const worker = new Worker(join(__dirname, 'fuzzWorker.js'), { resourceLimits: { stackSizeMb: 1 } });
       let timer: NodeJS.Timeout | undefined;
       let running = start;
       let settled = false;

@@ -249,6 +249,8 @@ function plainStaysString(s: string): boolean {
   if (s === '' || s !== s.trim() || /[\n\r\t]/.test(s) || !printable(s)) return false;
   if (YAML11_SPECIAL.test(s) || /^[-+.\d]/.test(s)) return false;
   if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(s) || /: |:$| #/.test(s)) return false;
+  // Flow indicators end a plain scalar inside `{}` or `[]`; quoted, the value is safe anywhere.
+  if (/[[\]{},]/.test(s)) return false;
   try {
     return parse(s) === s;
   } catch {
