@@ -49,6 +49,24 @@ export const DEFAULT_PARAMS_FILE = 'params.yaml';
  * DVC would refuse becomes a problem and the rest of the pipeline is still returned.
  */
 export async function parseDvcPipeline(file: string, text: string, files: FileAccess): Promise<DvcPipelineParse> {
+  try {
+    return await parsePipeline(file, text, files);
+  } catch (error) {
+    // Nesting deep enough to exhaust the stack (with aliases multiplying it) is refused, not thrown.
+    if (!(error instanceof RangeError)) throw error;
+    const problem: Finding = {
+      file,
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+      severity: 'error',
+      code: 'dvc-too-deep',
+      message: 'dvc.yaml is nested too deeply to read; simplify its structure.',
+      source: SOURCE,
+    };
+    return { pipeline: { file, stages: [] }, problems: [problem], context: {}, yamlFindings: [], contextSources: [] };
+  }
+}
+
+async function parsePipeline(file: string, text: string, files: FileAccess): Promise<DvcPipelineParse> {
   const parsed = parseYaml(file, text);
   const parser = new PipelineParser(parsed, files);
   const stages = await parser.parse();

@@ -52,6 +52,30 @@ export interface MlprojectParse {
 
 /** Parses an MLproject file keeping the position of every name, type, default and placeholder. */
 export function parseMlproject(file: string, text: string): MlprojectParse {
+  try {
+    return parseProject(file, text);
+  } catch (error) {
+    // Nesting deep enough to exhaust the stack is refused with a finding, not thrown.
+    if (!(error instanceof RangeError)) throw error;
+    const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+    return {
+      project: { file, dir: dirname(file), environments: [], entryPoints: [] },
+      problems: [
+        {
+          file,
+          range,
+          severity: 'error',
+          code: 'mlproject-too-deep',
+          message: 'The MLproject is nested too deeply to read; simplify its structure.',
+          source: SOURCE,
+        },
+      ],
+      yaml: parseYaml(file, ''),
+    };
+  }
+}
+
+function parseProject(file: string, text: string): MlprojectParse {
   const yaml = parseYaml(file, text);
   const project: Mlproject = { file, dir: dirname(file), environments: [], entryPoints: [] };
   const problems: Finding[] = [];

@@ -10,7 +10,16 @@ import { registerCommands } from '../commands';
 import { output, showError } from '../output';
 import type { Services } from '../services';
 import { locationOf, PipelinesTree, type PipelineNode } from './pipelinesTree';
-import { findTool, makeTask, taskLabel, type MlopsTaskDefinition, type RunnerChoice, type RunObserver, type RunTarget } from './stageRuns';
+import {
+  findTool,
+  makeTask,
+  stopAllRuns,
+  taskLabel,
+  type MlopsTaskDefinition,
+  type RunnerChoice,
+  type RunObserver,
+  type RunTarget,
+} from './stageRuns';
 
 type StageLike = Extract<PipelineNode, { kind: 'stage' | 'template' | 'pipeline' }>;
 
@@ -22,7 +31,8 @@ export function registerPipelines(services: Services): PipelinesTree {
   const status = vscode.window.createStatusBarItem('mlops.run', vscode.StatusBarAlignment.Left, 10);
   status.name = 'MLOps Run';
   const executions = new Map<string, vscode.TaskExecution>();
-  context.subscriptions.push(tree, view, status);
+  // Deactivation (window closed, extension disabled) stops every run's whole process tree.
+  context.subscriptions.push(tree, view, status, { dispose: stopAllRuns });
 
   // Any change in the workspace may change a stage's status (a dep, a param, dvc.lock); refresh
   // once things settle rather than on every write of a running stage.

@@ -83,6 +83,14 @@ export function makeTask(target: RunTarget, runner: () => Promise<RunnerChoice |
   return task;
 }
 
+/** Runs in progress, so deactivating the extension stops every process tree it started. */
+const activeRuns = new Set<{ close(): void }>();
+
+/** Stops every run in progress (on deactivate). */
+export function stopAllRuns(): void {
+  for (const run of [...activeRuns]) run.close();
+}
+
 class RunTerminal implements vscode.Pseudoterminal {
   private readonly writer = new vscode.EventEmitter<string>();
   private readonly closer = new vscode.EventEmitter<number>();
@@ -97,13 +105,16 @@ class RunTerminal implements vscode.Pseudoterminal {
   ) {}
 
   open(): void {
-    void this.run().then(
-      (code) => this.closer.fire(code),
-      (error: unknown) => {
-        this.write(`\r\n${String(error)}\r\n`);
-        this.closer.fire(1);
-      },
-    );
+    activeRuns.add(this);
+    void this.run()
+      .then(
+        (code) => this.closer.fire(code),
+        (error: unknown) => {
+          this.write(`\r\n${String(error)}\r\n`);
+          this.closer.fire(1);
+        },
+      )
+      .finally(() => activeRuns.delete(this));
   }
 
   close(): void {

@@ -25,7 +25,11 @@ export function registerRuns(services: Services): RunsTree {
       const kinds: RunSourceKind[] = vscode.workspace.isTrusted ? ['mlflow', 'dvc', 'git', 'workbench'] : ['mlflow', 'workbench'];
       return {
         trackingUri,
-        credentials: await readCredentials(context.secrets),
+        // A credential is sent only to the server it was entered for, and never from an untrusted
+        // workspace (whose settings could point the tracking URI anywhere).
+        credentials: vscode.workspace.isTrusted
+          ? await readCredentials(context.secrets, trackingUri || process.env.MLFLOW_TRACKING_URI)
+          : undefined,
         // The same DVC the stage runs use: the setting, the folder's virtualenv, then PATH.
         dvcPath:
           findDvc(folder.uri.fsPath, { explicitPath: config.get<string>('dvcPath', '') }) ??
@@ -213,6 +217,17 @@ export function registerRuns(services: Services): RunsTree {
     {
       id: 'mlops.signInToTrackingServer',
       run: async () => {
+        const configured =
+          vscode.workspace.getConfiguration('mlops').get<string>('mlflow.trackingUri', '') || process.env.MLFLOW_TRACKING_URI || '';
+        const server = await vscode.window.showInputBox({
+          title: 'MLflow tracking server',
+          value: /^https?:\/\//i.test(configured) ? configured : 'https://',
+          prompt: 'The credentials are kept in the secret storage and sent only to this server.',
+          validateInput: (value) => (serverKey(value) ? undefined : 'Give the server address, like https://mlflow.example.com'),
+          ignoreFocusOut: true,
+        });
+        const key = server === undefined ? undefined : serverKey(server);
+        if (!key) return;
         const kind = await vscode.window.showQuickPick(
           [
             { label: 'Username and password', value: 'basic' as const },
@@ -223,17 +238,17 @@ export function registerRuns(services: Services): RunsTree {
         );
         if (!kind) return;
         if (kind.value === 'none') {
-          await context.secrets.delete(SECRET_KEY);
+          await context.secrets.delete(key);
         } else if (kind.value === 'bearer') {
           const token = await vscode.window.showInputBox({ title: 'MLflow token', password: true, ignoreFocusOut: true });
           if (!token) return;
-          await context.secrets.store(SECRET_KEY, JSON.stringify({ kind: 'bearer', token } satisfies MlflowCredentials));
+          await context.secrets.store(key, JSON.stringify({ kind: 'bearer', token } satisfies MlflowCredentials));
         } else {
           const username = await vscode.window.showInputBox({ title: 'MLflow username', ignoreFocusOut: true });
           if (!username) return;
           const password = await vscode.window.showInputBox({ title: `Password for ${username}`, password: true, ignoreFocusOut: true });
           if (password === undefined) return;
-          await context.secrets.store(SECRET_KEY, JSON.stringify({ kind: 'basic', username, password } satisfies MlflowCredentials));
+          await context.secrets.store(key, JSON.stringify({ kind: 'basic', username, password } satisfies MlflowCredentials));
         }
         tree.refresh();
       },
@@ -242,8 +257,20 @@ export function registerRuns(services: Services): RunsTree {
   return tree;
 }
 
-async function readCredentials(secrets: vscode.SecretStorage): Promise<MlflowCredentials | undefined> {
-  const stored = await secrets.get(SECRET_KEY);
+/** The secret-storage key of a server's credentials: one per origin (scheme, host and port). */
+function serverKey(uri: string): string | undefined {
+  try {
+    const url = new URL(uri.trim());
+    return /^https?:$/.test(url.protocol) && url.host ? `${SECRET_KEY}:${url.origin}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readCredentials(secrets: vscode.SecretStorage, trackingUri: string | undefined): Promise<MlflowCredentials | undefined> {
+  const key = trackingUri ? serverKey(trackingUri) : undefined;
+  if (!key) return undefined;
+  const stored = await secrets.get(key);
   if (!stored) return undefined;
   try {
     return JSON.parse(stored) as MlflowCredentials;
