@@ -7,6 +7,7 @@ import {
   MarkupKind,
   TextDocuments,
   TextDocumentSyncKind,
+  type CancellationToken,
   type CodeAction,
   type CompletionItem,
   type Connection,
@@ -15,6 +16,7 @@ import {
   type InitializeResult,
   type Location,
   type TextEdit,
+  type WorkspaceDocumentDiagnosticReport,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { sep } from 'node:path';
@@ -28,6 +30,7 @@ import { definitionAt } from '../core/language/definition';
 import { hoverAt } from '../core/language/hover';
 import type { CompletionKind } from '../core/language/types';
 import { validateFile, validationInputs, type ValidationOptions } from '../core/validation/validateFile';
+import { findValidatableFiles } from '../core/validation/workspaceFiles';
 
 const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -90,6 +93,9 @@ export function validationOptionsFrom(settings: unknown, root: string | undefine
   return options;
 }
 
+/** How long a workspace diagnostics request waits for a change before answering again. */
+const WORKSPACE_POLL_MS = 60_000;
+
 /** Re-validation after a change waits this long, so a burst of events gives one refresh. */
 const REFRESH_DELAY_MS = 50;
 
@@ -112,6 +118,10 @@ export class MlopsLanguageServer {
    */
   private readonly inputsByPath = new Map<string, { version: number; inputs: Set<string> }>();
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Bumped on every change that may change diagnostics; the workspace pull answers when it moves. */
+  private generation = 0;
+  private reportedGeneration = -1;
+  private readonly waiters: (() => void)[] = [];
 
   constructor(private readonly connection: Connection) {
     connection.onInitialize((params) => this.initialize(params));
@@ -132,6 +142,25 @@ export class MlopsLanguageServer {
       const path = pathOf(params.textDocument.uri);
       const findings = path ? await this.safeValidate(path, params.textDocument.uri) : [];
       return { kind: DocumentDiagnosticReportKind.Full, items: findings.map(toLspDiagnostic) };
+    });
+    // Closed files too: the Problems panel shows a broken pipeline before anyone opens it. The
+    // client asks again after each answer, so an answer waits until something changed.
+    connection.languages.diagnostics.onWorkspace(async (_params, token) => {
+      if (this.reportedGeneration === this.generation) await this.changeOrCancel(token, WORKSPACE_POLL_MS);
+      if (token.isCancellationRequested) return { items: [] };
+      this.reportedGeneration = this.generation;
+      const items: WorkspaceDocumentDiagnosticReport[] = [];
+      for (const folder of this.workspaceFolders) {
+        if (!(await this.validatesWorkspace(folder))) continue;
+        for (const path of await findValidatableFiles(folder)) {
+          if (token.isCancellationRequested) return { items: [] };
+          if (this.openByPath.has(path)) continue;
+          const uri = pathToFileURL(path).toString();
+          const findings = await this.safeValidate(path, uri);
+          items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version: null, items: findings.map(toLspDiagnostic) });
+        }
+      }
+      return { items };
     });
     connection.onCompletion((params) =>
       this.guard('completion', [] as CompletionItem[], async () => {
@@ -223,7 +252,7 @@ export class MlopsLanguageServer {
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
-        diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false },
+        diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: true },
         completionProvider: { triggerCharacters: ['{', '.', ' ', '-', ':'] },
         hoverProvider: true,
         definitionProvider: true,
@@ -268,12 +297,41 @@ export class MlopsLanguageServer {
   }
 
   private scheduleRefresh(): void {
+    this.generation++;
+    for (const wake of this.waiters.splice(0)) wake();
     if (!this.canRefreshDiagnostics) return;
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
       this.connection.languages.diagnostics.refresh();
     }, REFRESH_DELAY_MS);
+  }
+
+  /** Resolves when something changed, the request was cancelled, or after `ms`. */
+  private changeOrCancel(token: CancellationToken, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push(done);
+      token.onCancellationRequested(done);
+    });
+  }
+
+  /** The `mlops.validation.scope` of a workspace folder: `workspace` (default) validates closed files. */
+  private async validatesWorkspace(folder: string): Promise<boolean> {
+    if (!this.canPullConfiguration) return true;
+    try {
+      const scope: unknown = await this.connection.workspace.getConfiguration({
+        scopeUri: pathToFileURL(folder).toString(),
+        section: 'mlops.validation.scope',
+      });
+      return scope !== 'openFiles';
+    } catch {
+      return true;
+    }
   }
 
   private async safeValidate(path: string, uri: string): Promise<Finding[]> {

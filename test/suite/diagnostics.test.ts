@@ -54,4 +54,22 @@ describe('Diagnostics from the language server', () => {
     );
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
+
+  it('reports problems in pipeline files nobody has opened (the Problems panel sees them on its own)', async function () {
+    this.timeout(90_000);
+    const folder = vscode.Uri.joinPath(workspaceRoot(), 'closed-project');
+    const uri = vscode.Uri.joinPath(folder, 'schema.yaml');
+    await vscode.workspace.fs.createDirectory(folder);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('COLUMNS:\n  price: flaot64\nTARGET_COLUMN:\n  name: price\n'));
+    try {
+      const [dtype] = await diagnosticsOf(uri, 'schema-invalid-dtype');
+      assert.equal(dtype!.range.start.line, 1);
+      assert.ok(
+        vscode.workspace.textDocuments.every((d) => d.uri.toString() !== uri.toString()),
+        'the file was never opened',
+      );
+    } finally {
+      await vscode.workspace.fs.delete(folder, { recursive: true });
+    }
+  });
 });
