@@ -1,6 +1,7 @@
 import {
   CodeActionKind,
   CompletionItemKind,
+  SymbolKind,
   DiagnosticSeverity,
   DidChangeConfigurationNotification,
   DocumentDiagnosticReportKind,
@@ -8,6 +9,7 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   type CancellationToken,
+  type DocumentSymbol,
   type CodeAction,
   type CompletionItem,
   type Connection,
@@ -31,6 +33,7 @@ import { hoverAt } from '../core/language/hover';
 import type { CompletionKind } from '../core/language/types';
 import { validateFile, validationInputs, type ValidationOptions } from '../core/validation/validateFile';
 import { findValidatableFiles } from '../core/validation/workspaceFiles';
+import { outlineOf, type OutlineSymbol } from '../core/language/outline';
 
 const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -162,6 +165,12 @@ export class MlopsLanguageServer {
       }
       return { items };
     });
+    connection.onDocumentSymbol((params) =>
+      this.guard('outline', [] as DocumentSymbol[], async () => {
+        const at = this.openText(params.textDocument.uri);
+        return at ? outlineOf(at.path, at.text).map(toDocumentSymbol) : [];
+      }),
+    );
     connection.onCompletion((params) =>
       this.guard('completion', [] as CompletionItem[], async () => {
         const at = this.openText(params.textDocument.uri);
@@ -255,6 +264,7 @@ export class MlopsLanguageServer {
         diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: true },
         completionProvider: { triggerCharacters: ['{', '.', ' ', '-', ':'] },
         hoverProvider: true,
+        documentSymbolProvider: true,
         definitionProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         ...(this.hasWorkspaceFolders ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
@@ -377,4 +387,23 @@ export class MlopsLanguageServer {
       return empty;
     }
   }
+}
+
+const outlineKinds: Record<OutlineSymbol['kind'], SymbolKind> = {
+  stage: SymbolKind.Function,
+  entryPoint: SymbolKind.Function,
+  section: SymbolKind.Namespace,
+  column: SymbolKind.Field,
+  key: SymbolKind.Property,
+};
+
+function toDocumentSymbol(symbol: OutlineSymbol): DocumentSymbol {
+  return {
+    name: symbol.name,
+    kind: outlineKinds[symbol.kind],
+    range: symbol.range,
+    selectionRange: symbol.selectionRange,
+    ...(symbol.detail !== undefined ? { detail: symbol.detail } : {}),
+    children: symbol.children.map(toDocumentSymbol),
+  };
 }
