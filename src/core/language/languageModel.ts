@@ -4,6 +4,7 @@ import dvcSchema from '../../../schemas/dvc.schema.json';
 import type { Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
 import { parseYaml, type ParsedYaml } from '../yaml/parseYaml';
+import { lookupParam } from '../params/paramLookup';
 
 /** A params or vars file read for completion, hover and definition. */
 export interface LoadedYaml {
@@ -40,19 +41,7 @@ export function dottedEntries(value: unknown, prefix = '', into: Array<[string, 
 
 /** Looks a dotted (or `a[0]`) key up in plain data. */
 export function lookup(value: unknown, segments: string[]): { found: boolean; value?: unknown } {
-  let current = value;
-  for (const part of segments) {
-    if (Array.isArray(current) && /^\d+$/.test(part)) current = current[Number(part)];
-    else if (
-      current !== null &&
-      typeof current === 'object' &&
-      !Array.isArray(current) &&
-      Object.prototype.hasOwnProperty.call(current, part)
-    )
-      current = (current as Record<string, unknown>)[part];
-    else return { found: false };
-  }
-  return { found: true, value: current };
+  return lookupParam(value, segments);
 }
 
 export function splitKey(key: string): string[] {

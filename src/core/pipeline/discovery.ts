@@ -1,6 +1,5 @@
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { IGNORED_DIRECTORIES } from '../fileKinds';
+import { fileKindOf } from '../fileKinds';
+import { findProjectFiles } from '../projectFiles';
 
 export interface PipelineFiles {
   dvc: string[];
@@ -12,27 +11,6 @@ export interface PipelineFiles {
  * virtualenvs. Results are sorted so the tree order is stable.
  */
 export async function findPipelineFiles(root: string, maxDepth = 12): Promise<PipelineFiles> {
-  const found: PipelineFiles = { dvc: [], mlproject: [] };
-  async function walk(dir: string, depth: number): Promise<void> {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    const subdirs: string[] = [];
-    for (const entry of entries) {
-      if (entry.isDirectory()) {
-        if (!IGNORED_DIRECTORIES.has(entry.name) && !entry.name.startsWith('.') && depth < maxDepth) subdirs.push(join(dir, entry.name));
-      } else if (entry.isFile()) {
-        if (entry.name === 'dvc.yaml') found.dvc.push(join(dir, entry.name));
-        else if (entry.name.toLowerCase() === 'mlproject') found.mlproject.push(join(dir, entry.name));
-      }
-    }
-    await Promise.all(subdirs.map((sub) => walk(sub, depth + 1)));
-  }
-  await walk(root, 0);
-  found.dvc.sort();
-  found.mlproject.sort();
-  return found;
+  const files = await findProjectFiles(root, (path) => fileKindOf(path) === 'dvc' || fileKindOf(path) === 'mlproject', { maxDepth });
+  return { dvc: files.filter((f) => fileKindOf(f) === 'dvc'), mlproject: files.filter((f) => fileKindOf(f) === 'mlproject') };
 }

@@ -214,35 +214,25 @@ export function findCycles(graph: StageGraph): string[][] {
 
 /** Every stage the given one needs, nearest first (what `dvc repro <stage>` would consider). */
 export function upstreamOf(graph: StageGraph, id: string): string[] {
-  const seen = new Set<string>([id]);
-  const order: string[] = [];
-  const queue = [id];
-  while (queue.length > 0) {
-    const current = queue.shift();
-    if (current === undefined) break;
-    for (const up of graph.upstream.get(current) ?? []) {
-      if (seen.has(up)) continue;
-      seen.add(up);
-      order.push(up);
-      queue.push(up);
-    }
-  }
-  return order;
+  return reachable(graph.upstream, id);
 }
 
 /** Every stage that needs the given one. */
 export function downstreamOf(graph: StageGraph, id: string): string[] {
+  return reachable(graph.downstream, id);
+}
+
+/** Breadth-first: every id reachable from `id` along `edges`, nearest first, `id` itself left out. */
+function reachable(edges: Map<string, Set<string>>, id: string): string[] {
   const seen = new Set<string>([id]);
   const order: string[] = [];
   const queue = [id];
-  while (queue.length > 0) {
-    const current = queue.shift();
-    if (current === undefined) break;
-    for (const down of graph.downstream.get(current) ?? []) {
-      if (seen.has(down)) continue;
-      seen.add(down);
-      order.push(down);
-      queue.push(down);
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const neighbour of edges.get(next) ?? []) {
+      if (seen.has(neighbour)) continue;
+      seen.add(neighbour);
+      order.push(neighbour);
+      queue.push(neighbour);
     }
   }
   return order;

@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { parse as parseYamlValue } from 'yaml';
 import type { FileAccess } from '../fileAccess';
 import type { DvcLock, LockEntry } from './dvcLock';
 import { DvcIgnore } from './dvcIgnore';
 import { PathHasher, type HashName } from './hashing';
 import type { DvcPipeline, PipelineStage, StageChange, StageStatus } from './model';
+import { lookupParam, readStructuredFile } from '../params/paramLookup';
 
 export interface StatusOptions {
   /** Reuse one hasher across refreshes so unchanged files are not read again. */
@@ -42,14 +42,7 @@ export async function computeStatus(
   const readParams = (path: string): Promise<unknown> => {
     let cached = paramsCache.get(path);
     if (!cached) {
-      cached = files.readText(path).then((text) => {
-        if (text === undefined) return undefined;
-        try {
-          return parseYamlValue(text, { uniqueKeys: false }) as unknown;
-        } catch {
-          return undefined;
-        }
-      });
+      cached = readStructuredFile(path, files);
       paramsCache.set(path, cached);
     }
     return cached;
@@ -148,7 +141,7 @@ async function paramChanges(
     } else {
       list = [...new Set(keys.filter((k): k is string => k !== undefined))];
       for (const key of list) {
-        const value = selectDotted(data, key);
+        const value = lookupParam(data, key);
         if (value.found) actual[key] = value.value;
       }
     }
@@ -161,17 +154,6 @@ async function paramChanges(
     }
   }
   return changes;
-}
-
-function selectDotted(data: unknown, key: string): { found: true; value: unknown } | { found: false } {
-  let current: unknown = data;
-  for (const part of key.split('.')) {
-    if (Array.isArray(current) && /^\d+$/.test(part) && Number(part) < current.length) current = current[Number(part)];
-    else if (typeof current === 'object' && current !== null && !Array.isArray(current) && part in current) {
-      current = (current as Record<string, unknown>)[part];
-    } else return { found: false };
-  }
-  return { found: true, value: current };
 }
 
 /** The sentence the tree and the CLI show for one change. */
@@ -327,14 +309,7 @@ export async function stageParamValues(stage: PipelineStage, lock: DvcLock | und
   const loaded = new Map<string, unknown>();
   for (const param of stage.params) {
     if (!loaded.has(param.file)) {
-      const text = await files.readText(join(stage.wdir, param.file));
-      let data: unknown;
-      try {
-        data = text === undefined ? undefined : (parseYamlValue(text, { uniqueKeys: false }) as unknown);
-      } catch {
-        data = undefined;
-      }
-      loaded.set(param.file, data);
+      loaded.set(param.file, await readStructuredFile(join(stage.wdir, param.file), files));
     }
     const data = loaded.get(param.file);
     const info = recorded[param.file];
@@ -351,7 +326,7 @@ export async function stageParamValues(stage: PipelineStage, lock: DvcLock | und
       const current =
         param.key === undefined
           ? { found: true as const, value: (data as Record<string, unknown> | undefined)?.[key] }
-          : selectDotted(data, key);
+          : lookupParam(data, key);
       const value = current.found ? current.value : undefined;
       const old = info?.[key];
       result.push({ file: param.file, key, value, recorded: old, changed: info !== undefined && !isDeepStrictEqual(value, old) });

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { parse as parseYamlValue } from 'yaml';
 import type { Finding, Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
 import { readDvcLock } from '../pipeline/dvcLock';
@@ -10,6 +9,7 @@ import { parseMlproject, type Mlproject } from '../pipeline/mlproject';
 import type { PipelineStage, SourceSpan, StageStatus } from '../pipeline/model';
 import { computeStatus } from '../pipeline/status';
 import { keyNodeAt, nodeAt, parseYaml } from '../yaml/parseYaml';
+import { lookupParam, readStructuredFile } from '../params/paramLookup';
 
 /** The reason a stage shows before its status is known. */
 export const CHECKING = 'checking…';
@@ -89,14 +89,7 @@ export async function loadPipelineOverview(
   const readParams = (path: string): Promise<unknown> => {
     let value = paramsFiles.get(path);
     if (!value) {
-      value = files.readText(path).then((text) => {
-        if (text === undefined) return undefined;
-        try {
-          return parseYamlValue(text) as unknown;
-        } catch {
-          return undefined;
-        }
-      });
+      value = readStructuredFile(path, files);
       paramsFiles.set(path, value);
     }
     return value;
@@ -114,7 +107,8 @@ export async function loadPipelineOverview(
     for (const param of stage.params) {
       const paramsFile = join(stage.wdir, param.file);
       const content = await readParams(paramsFile);
-      const value = param.key === undefined ? content : valueAt(content, param.key);
+      const found = param.key === undefined ? { found: true as const, value: content } : lookupParam(content, param.key);
+      const value = found.found ? found.value : undefined;
       params.push({
         file: paramsFile,
         key: param.key,
@@ -129,17 +123,6 @@ export async function loadPipelineOverview(
     stages.push({ stage, status, params });
   }
   return { file, stages, cycles, problems };
-}
-
-/** Value at a dotted key (`models.rf.max_depth`, `layers.0`); undefined when absent. */
-export function valueAt(root: unknown, dotted: string): unknown {
-  let node: unknown = root;
-  for (const part of dotted.split('.')) {
-    if (Array.isArray(node) && /^\d+$/.test(part)) node = node[Number(part)];
-    else if (node !== null && typeof node === 'object' && part in node) node = (node as Record<string, unknown>)[part];
-    else return undefined;
-  }
-  return node;
 }
 
 /** A short, single-line rendering of a param value for a tree description. */

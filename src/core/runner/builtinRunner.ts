@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { parse as parseYamlValue } from 'yaml';
 import { diskFileAccess, type FileAccess } from '../fileAccess';
 import { readDvcPipeline } from '../pipeline/dvcPipeline';
 import { buildStageGraph, findCycles, stageId, stagePathOf, topologicalOrder, upstreamOf, type StageGraph } from '../pipeline/graph';
@@ -10,6 +9,7 @@ import type { DvcPipeline, PipelineStage } from '../pipeline/model';
 import { writeFileAtomic } from './atomicFile';
 import { startProcess } from './processTree';
 import type { RunEvent, RunOutcome } from './runEvents';
+import { lookupParam, readStructuredFile } from '../params/paramLookup';
 
 /**
  * Runs dvc.yaml stages without DVC: each stage's commands through the shell in its wdir, upstream
@@ -148,27 +148,6 @@ export async function planRun(options: Pick<BuiltinRunOptions, 'pipelineFile' | 
   };
 }
 
-function lookup(value: unknown, dotted: string): { found: boolean; value?: unknown } {
-  let current = value;
-  for (const part of dotted.split('.')) {
-    if (current === null || typeof current !== 'object') return { found: false };
-    const record = current as Record<string, unknown>;
-    if (!(part in record)) return { found: false };
-    current = record[part];
-  }
-  return { found: true, value: current };
-}
-
-async function readParamsFile(path: string, files: FileAccess): Promise<unknown> {
-  const text = await files.readText(path);
-  if (text === undefined) return undefined;
-  try {
-    return parseYamlValue(text, { uniqueKeys: false }) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The stage's current inputs, in the shape the state file keeps them. */
 async function snapshotInputs(
   stage: PipelineStage,
@@ -187,13 +166,13 @@ async function snapshotInputs(
   const loaded = new Map<string, unknown>();
   for (const param of stage.params) {
     const path = stagePathOf(stage, param.file);
-    if (!loaded.has(path)) loaded.set(path, await readParamsFile(path, files));
+    if (!loaded.has(path)) loaded.set(path, await readStructuredFile(path, files));
     const content = loaded.get(path);
     if (param.key === undefined) {
       params[`${param.file}:`] = content ?? null;
       continue;
     }
-    const found = lookup(content, param.key);
+    const found = lookupParam(content, param.key);
     if (found.found) params[`${param.file}:${param.key}`] = found.value;
     else missingParams.push(param.file === 'params.yaml' ? param.key : `${param.file}:${param.key}`);
   }

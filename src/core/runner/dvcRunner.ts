@@ -38,17 +38,21 @@ function isExecutable(path: string): boolean {
 }
 
 /**
- * Where `dvc` is: the path set by the user, then the folder's own virtualenv, then PATH.
- * An explicit path that does not exist is not silently replaced by another DVC.
+ * Where a Python tool (`dvc`, `mlflow`) is: the path set by the user, then the folder's own
+ * virtualenv, then PATH. An explicit path that does not exist is not silently replaced by another.
  */
-export function findDvc(folder: string, options: { explicitPath?: string; env?: NodeJS.ProcessEnv } = {}): string | undefined {
+export function findExecutable(
+  tool: string,
+  folder: string,
+  options: { explicitPath?: string; env?: NodeJS.ProcessEnv } = {},
+): string | undefined {
   const explicit = options.explicitPath?.trim();
   if (explicit) {
     const path = isAbsolute(explicit) ? explicit : resolve(folder, explicit);
     return isExecutable(path) ? path : undefined;
   }
   const windows = process.platform === 'win32';
-  const names = windows ? ['dvc.exe', 'dvc.cmd', 'dvc'] : ['dvc'];
+  const names = windows ? [`${tool}.exe`, `${tool}.cmd`, tool] : [tool];
   for (const venv of ['.venv', 'venv']) {
     for (const name of names) {
       const path = join(folder, venv, windows ? 'Scripts' : 'bin', name);
@@ -64,6 +68,11 @@ export function findDvc(folder: string, options: { explicitPath?: string; env?: 
     }
   }
   return undefined;
+}
+
+/** Where `dvc` is (see `findExecutable`). */
+export function findDvc(folder: string, options: { explicitPath?: string; env?: NodeJS.ProcessEnv } = {}): string | undefined {
+  return findExecutable('dvc', folder, options);
 }
 
 /** The folder holding `.dvc/` at or above `dir`, if any (`dvc repro` only works inside one). */

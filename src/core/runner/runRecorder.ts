@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
-import { parse as parseYamlValue } from 'yaml';
 import { diskFileAccess, type FileAccess } from '../fileAccess';
 import { DEFAULT_PARAMS_FILE } from '../pipeline/dvcPipeline';
 import { stagePathOf } from '../pipeline/graph';
@@ -11,6 +10,7 @@ import type { ParamValue } from '../runs/model';
 import { RUN_RECORDS_DIR, type RunRecord } from '../runs/runRecord';
 import { flattenMetrics, flattenParams } from '../runs/runValues';
 import { writeFileAtomic } from './atomicFile';
+import { readStructuredFile } from '../params/paramLookup';
 
 /**
  * Records every run as `.mlops/runs/<id>.json` (written when the run starts, so it shows as
@@ -26,17 +26,6 @@ export function newRunId(date: Date = new Date()): string {
 
 export function runsFolder(root: string): string {
   return join(root, RUN_RECORDS_DIR);
-}
-
-async function readStructured(path: string, files: FileAccess): Promise<unknown> {
-  const text = await files.readText(path);
-  if (text === undefined) return undefined;
-  try {
-    // JSON is YAML; one parser reads both kinds of params and metrics files.
-    return parseYamlValue(text, { uniqueKeys: false }) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function stagesNamed(pipeline: DvcPipeline, names: readonly string[]) {
@@ -59,7 +48,7 @@ export async function snapshotParams(
   for (const stage of stagesNamed(pipeline, stageNames)) for (const param of stage.params) paths.add(stagePathOf(stage, param.file));
   const params: Record<string, ParamValue> = {};
   for (const path of [...paths].sort()) {
-    const value = await readStructured(path, files);
+    const value = await readStructuredFile(path, files);
     if (value === undefined) continue;
     const name = relative(root, path).split('\\').join('/');
     const flat = flattenParams(value);
@@ -77,7 +66,7 @@ export async function snapshotMetrics(
   const metrics: Record<string, number> = {};
   for (const stage of stagesNamed(pipeline, stageNames)) {
     for (const metric of stage.metrics) {
-      const value = await readStructured(stagePathOf(stage, metric.path), files);
+      const value = await readStructuredFile(stagePathOf(stage, metric.path), files);
       if (value !== undefined) flattenMetrics(value, '', metrics);
     }
   }

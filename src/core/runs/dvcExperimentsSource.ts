@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { MetricPoint, ParamValue, Run, RunSource, RunStatus } from './model';
-import { flattenMetrics, flattenParams } from './runValues';
+import { flattenMetrics, flattenParams, latestValueHistory } from './runValues';
 
 export interface DvcExperimentsOptions {
   /** The DVC repository (where `dvc exp show` runs). */
@@ -46,10 +46,7 @@ export class DvcExperimentsSource implements RunSource {
   /** DVC keeps no per-step history of metrics files: the history is the latest value, at step 0. */
   async metricHistory(runId: string, metric: string): Promise<MetricPoint[]> {
     if (!this.latest.has(runId)) await this.listRuns();
-    const run = this.latest.get(runId);
-    const value = run?.metrics[metric];
-    if (value === undefined) return [];
-    return [{ step: 0, timestamp: run?.startTime ? Date.parse(run.startTime) : 0, value }];
+    return latestValueHistory(this.latest.get(runId), metric);
   }
 
   private exec(args: string[], signal?: AbortSignal): Promise<string> {

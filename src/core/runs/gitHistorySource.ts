@@ -1,7 +1,7 @@
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { parse as parseYaml } from 'yaml';
 import type { MetricPoint, ParamValue, Run, RunSource } from './model';
-import { flattenMetrics, flattenParams } from './runValues';
+import { flattenMetrics, flattenParams, latestValueHistory } from './runValues';
 
 export interface GitHistoryOptions {
   /** The workspace folder; only commits that touch it are read. */
@@ -62,10 +62,7 @@ export class GitHistorySource implements RunSource {
   /** Metrics files hold one value per commit: the history is that value. */
   async metricHistory(runId: string, metric: string): Promise<MetricPoint[]> {
     if (!this.latest.has(runId)) await this.listRuns();
-    const run = this.latest.get(runId);
-    const value = run?.metrics[metric];
-    if (value === undefined) return [];
-    return [{ step: 0, timestamp: run?.startTime ? Date.parse(run.startTime) : 0, value }];
+    return latestValueHistory(this.latest.get(runId), metric);
   }
 
   private async runAt(

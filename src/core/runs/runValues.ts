@@ -1,4 +1,4 @@
-import type { ParamValue, RunStatus } from './model';
+import type { MetricPoint, ParamValue, Run, RunStatus } from './model';
 
 /**
  * Flattens nested params to dotted keys (`{models: {rf: {max_depth: 2}}}` → `models.rf.max_depth`).
@@ -70,4 +70,14 @@ export function isoFromMillis(ms: unknown): string | undefined {
   const n = typeof ms === 'bigint' ? Number(ms) : typeof ms === 'string' ? Number(ms) : ms;
   if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return undefined;
   return new Date(n).toISOString();
+}
+
+/**
+ * The history of a metric in a store that keeps only its latest value (metrics files, DVC
+ * experiments, run records): that value as one point at step 0, stamped `at`.
+ */
+export function latestValueHistory(run: Run | undefined, metric: string, at: string | undefined = run?.startTime): MetricPoint[] {
+  const value = run?.metrics[metric];
+  if (value === undefined) return [];
+  return [{ step: 0, timestamp: (at ? Date.parse(at) : 0) || 0, value }];
 }

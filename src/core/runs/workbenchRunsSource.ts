@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricPoint, Run, RunSource, RunStatus } from './model';
 import { RUN_RECORDS_DIR, type RunRecord } from './runRecord';
-import { flattenMetrics, flattenParams } from './runValues';
+import { flattenMetrics, flattenParams, latestValueHistory } from './runValues';
 
 const STATUSES: RunStatus[] = ['running', 'finished', 'failed', 'killed', 'scheduled'];
 
@@ -50,9 +50,7 @@ export class WorkbenchRunsSource implements RunSource {
   async metricHistory(runId: string, metric: string): Promise<MetricPoint[]> {
     if (!this.latest.has(runId)) await this.listRuns();
     const run = this.latest.get(runId);
-    const value = run?.metrics[metric];
-    if (value === undefined) return [];
-    return [{ step: 0, timestamp: Date.parse(run?.endTime ?? run?.startTime ?? '') || 0, value }];
+    return latestValueHistory(run, metric, run?.endTime ?? run?.startTime);
   }
 }
 

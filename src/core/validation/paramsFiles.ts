@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import type { FileAccess } from '../fileAccess';
 import { parseYaml } from '../yaml/parseYaml';
+import { lookupParam } from '../params/paramLookup';
 
 /** A params file as the checks see it: its data, or why it cannot be looked into. */
 export type LoadedParams = { state: 'missing' } | { state: 'unsupported' } | { state: 'unreadable' } | { state: 'ok'; value: unknown };
@@ -46,19 +47,7 @@ export class ParamsFiles {
 
 /** Looks a dotted key up the way DVC does: nested mappings, numeric segments index lists. */
 export function hasParam(value: unknown, key: string): boolean {
-  let current: unknown = value;
-  for (const part of key.split('.')) {
-    if (Array.isArray(current) && /^\d+$/.test(part)) current = current[Number(part)];
-    else if (
-      current !== null &&
-      typeof current === 'object' &&
-      !Array.isArray(current) &&
-      Object.prototype.hasOwnProperty.call(current, part)
-    ) {
-      current = (current as Record<string, unknown>)[part];
-    } else return false;
-  }
-  return true;
+  return lookupParam(value, key).found;
 }
 
 /** Every dotted key of a params value, parents included (`train`, `train.lr`), for suggestions. */

@@ -5,13 +5,12 @@ import { checkParameterValue, type Mlproject, type MlprojectEntryPoint } from '.
 import { parseParamInput, type ParamEdit } from '../../core/params/editParams';
 import { editParamsFile } from '../../core/params/paramsFileWrite';
 import { formatParamValue, keyRange, type OverviewStage } from '../../core/pipelineView/overview';
-import type { RunnerSetting } from '../../core/runner/dvcRunner';
+import { findExecutable, type RunnerSetting } from '../../core/runner/dvcRunner';
 import { registerCommands } from '../commands';
 import { output, showError } from '../output';
 import type { Services } from '../services';
 import { locationOf, PipelinesTree, type PipelineNode } from './pipelinesTree';
 import {
-  findTool,
   makeTask,
   stopAllRuns,
   taskLabel,
@@ -84,7 +83,7 @@ export function registerPipelines(services: Services): PipelinesTree {
   const chooseRunner = async (target: RunTarget): Promise<RunnerChoice | { error: string }> => {
     const config = vscode.workspace.getConfiguration('mlops', target.folder.uri);
     if (target.file.toLowerCase().endsWith('mlproject')) {
-      const mlflow = await findTool('mlflow', target.folder, '');
+      const mlflow = findExecutable('mlflow', target.folder.uri.fsPath);
       return mlflow
         ? { choice: 'mlflow', tool: mlflow }
         : { error: 'MLflow is not installed: install it (pip install mlflow) to run MLproject entry points.' };

@@ -37,28 +37,6 @@ export interface RunTarget {
   definition: MlopsTaskDefinition;
 }
 
-/** Finds a tool: the setting, the workspace's .venv, then PATH. */
-export async function findTool(name: 'mlflow', folder: vscode.WorkspaceFolder, setting: string): Promise<string | undefined> {
-  const candidates = [setting, vscode.Uri.joinPath(folder.uri, '.venv', 'bin', name).fsPath].filter((c) => c.length > 0);
-  for (const candidate of candidates) {
-    try {
-      await vscode.workspace.fs.stat(vscode.Uri.file(candidate));
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
-    try {
-      await vscode.workspace.fs.stat(vscode.Uri.file(`${dir}/${name}`));
-      return `${dir}/${name}`;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
-
 export function taskLabel(definition: MlopsTaskDefinition): string {
   const what = definition.stage ?? 'pipeline';
   const flags = [definition.single ? 'this stage only' : '', definition.force ? 'forced' : ''].filter(Boolean).join(', ');

@@ -1,0 +1,36 @@
+import { parse as parseYamlValue } from 'yaml';
+import type { FileAccess } from '../fileAccess';
+
+/**
+ * Looks a dotted param key up the way DVC does: nested mappings by own key, numeric segments index
+ * lists. `key` is `models.rf.max_depth` or its segments.
+ */
+export function lookupParam(value: unknown, key: string | readonly string[]): { found: true; value: unknown } | { found: false } {
+  let current = value;
+  for (const part of typeof key === 'string' ? key.split('.') : key) {
+    if (Array.isArray(current) && /^\d+$/.test(part) && Number(part) < current.length) current = current[Number(part)];
+    else if (
+      current !== null &&
+      typeof current === 'object' &&
+      !Array.isArray(current) &&
+      Object.prototype.hasOwnProperty.call(current, part)
+    ) {
+      current = (current as Record<string, unknown>)[part];
+    } else return { found: false };
+  }
+  return { found: true, value: current };
+}
+
+/**
+ * Reads a params or metrics file (YAML, or JSON, which is YAML) as plain data; undefined when it
+ * cannot be read or parsed. Duplicate keys keep the last value, as DVC's reader does.
+ */
+export async function readStructuredFile(path: string, files: FileAccess): Promise<unknown> {
+  const text = await files.readText(path);
+  if (text === undefined) return undefined;
+  try {
+    return parseYamlValue(text, { uniqueKeys: false }) as unknown;
+  } catch {
+    return undefined;
+  }
+}
