@@ -3,6 +3,7 @@
 // extension installed: the desktop `code` command when there is one, else VS Code for the browser
 // (code-server) on 127.0.0.1, printing the address to open.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -12,6 +13,9 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 run('npm', ['run', '-s', 'package']);
 try {
   run('bash', ['scripts/setup-python.sh']);
+  // The example finds DVC, MLflow and scikit-learn in its own .venv, as a user's project would.
+  const venv = resolve(example, '.venv');
+  if (!existsSync(venv)) symlinkSync(resolve(root, '.venv'), venv);
 } catch {
   console.warn('Python tools could not be installed into .venv; the views still work, running stages needs DVC (npm run setup:python).');
 }
