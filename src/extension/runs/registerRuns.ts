@@ -70,6 +70,10 @@ export function registerRuns(services: Services): RunsTree {
       if (e.affectsConfiguration('mlops.mlflow') || e.affectsConfiguration('mlops.runs')) tree.refresh();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
+    // A run from the Pipelines view has just written its record; do not wait for the file watcher.
+    vscode.tasks.onDidEndTask((event) => {
+      if (event.execution.task.definition.type === 'mlops') scheduleRefresh();
+    }),
     { dispose: () => clearTimeout(timer) },
   );
 
