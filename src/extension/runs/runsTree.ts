@@ -91,6 +91,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         const item = new vscode.TreeItem(node.source.label, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `source:${node.folder}:${node.source.kind}:${node.source.label}`;
         if (node.error) {
+          // Its own id: a failed node has no children, and the view would keep it collapsed under
+          // the same id once the source answers again (a server back up would hide its runs).
+          item.id += ':failed';
           item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
           item.description = node.error;
           item.tooltip = node.error;
