@@ -135,15 +135,18 @@ test('the Docker daemon killed mid-build: the build ends with one sentence, and 
       { context, dockerfile: join(context, 'Dockerfile'), tags: ['mlops-restart:interrupted'] },
       { log: (text) => log.push(text), step: (s) => (running = s.step === 3) },
     );
+    let settledAt = 0;
     const outcome = build.then(
-      (result) => ({ result, error: undefined }),
-      (error: unknown) => ({ result: undefined, error }),
+      (result) => ((settledAt = Date.now()), { result, error: undefined }),
+      (error: unknown) => ((settledAt = Date.now()), { result: undefined, error }),
     );
     await waitFor('the RUN step to start its container', () => (running && log.join('').includes('Running in') ? true : undefined), 60_000);
+    const killedAt = Date.now();
     await daemon.kill();
 
     // The build settles (a hang would time out here) with an error, not an image.
     const settled = await waitFor('the interrupted build to settle', () => Promise.race([outcome, Promise.resolve(undefined)]), 30_000);
+    t.diagnostic(`the build settled ${settledAt - killedAt} ms after the daemon was sent SIGKILL`);
     assert.equal(settled.result, undefined, 'an interrupted build is not reported as built');
     const error = settled.error as Error;
     assert.ok(error instanceof EngineStoppedError, `the engine-stopped error, got ${String(error)}`);
@@ -167,11 +170,13 @@ test('the Docker daemon killed mid-build: the build ends with one sentence, and 
     // The interrupted build's container does not live on in the restarted engine.
     await waitFor('no container left running', async () => ((await again.docker.listContainers()).length === 0 ? true : undefined), 30_000);
     writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "true"]\n');
+    const rebuildStarted = Date.now();
     const built = await buildImage(again.docker, again.where, {
       context,
       dockerfile: join(context, 'Dockerfile'),
       tags: ['mlops-restart:after'],
     });
+    t.diagnostic(`the build after the restart took ${Date.now() - rebuildStarted} ms`);
     const image = await again.docker.getImage('mlops-restart:after').inspect();
     assert.equal(image.Id, built.imageId.startsWith('sha256:') ? built.imageId : `sha256:${built.imageId}`);
     assert.deepEqual(unhandled, [], 'no unhandled rejection');
