@@ -79,6 +79,8 @@ if (!args.includes('--update-screenshot')) writeHostileRuns();
 // The secrets scan: a registry with htpasswd (scripts/docker-services.sh) and an MLflow-API
 // stand-in that wants a bearer token; both secrets are entered through the editor's input boxes.
 const secrets = args.includes('--update-screenshot') ? undefined : await startSecretServices();
+/** Texts shown in notifications, dialogs and input messages while the secret checks run. */
+const shownTexts = [];
 
 const binary = codeServerBinary();
 const profile = makeProfile({
@@ -416,8 +418,31 @@ async function pushThroughUi(signIn) {
   throw new Error(`no "Pushed ${secrets.registry}/e2e-secret:1" notification within 90 s`);
 }
 
+/**
+ * Records every text shown in a notification, a dialog or a quick input's message while the checks
+ * run (toasts disappear and are cleared, so looking at the end would miss them).
+ */
+async function recordShownTexts() {
+  await page.evaluate(() => {
+    const shown = (window.__mlopsShown ??= new Set());
+    const take = () => {
+      for (const element of document.querySelectorAll(
+        '.notifications-toasts, .notifications-center, .monaco-dialog-box, .quick-input-widget .quick-input-message, .quick-input-widget .quick-input-title',
+      ))
+        if (element.innerText) shown.add(element.innerText);
+    };
+    new MutationObserver(take).observe(document.body, { subtree: true, childList: true, characterData: true });
+    take();
+  });
+}
+
+async function collectShownTexts() {
+  shownTexts.push(...(await page.evaluate(() => [...(window.__mlopsShown ?? [])]).catch(() => [])));
+}
+
 async function secretsChecks() {
   const container = page.locator('[id="workbench.view.extension.mlops"]');
+  await recordShownTexts();
 
   await check('an MLflow token entered in the input box is kept in the secret storage and sent to its server', async () => {
     await runCommand('MLOps: Sign In to MLflow Tracking Server');
@@ -444,8 +469,10 @@ async function secretsChecks() {
 
   await check('after a reload the stored token still lists the server runs without a prompt', async () => {
     const before = secrets.requests.authorized;
+    await collectShownTexts();
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await recordShownTexts();
     const tab = page.locator('.activitybar [aria-label^="MLOps"]').first();
     await tab.waitFor({ timeout: 30_000 });
     if (!(await container.isVisible())) await tab.click();
@@ -523,11 +550,15 @@ async function secretsChecks() {
       for (const entry of entries) scan(`${entry.where} key ${entry.key}`, `${entry.key}\n${entry.value}`);
       const compareState = entries.filter((e) => /mlops\.compareRuns|Compare 2 Runs/.test(e.value));
       console.log(
-        `# secrets scan: ${files.length} files, ${entries.length} storage entries (${compareState.length} with the compare panel's state, ${secretEntries.length} secret-storage entries)`,
+        `# secrets scan: ${files.length} files, ${entries.length} storage entries, ${new Set(shownTexts).size} shown texts (${compareState.length} with the compare panel's state, ${secretEntries.length} secret-storage entries)`,
       );
       // What is on the screen: notifications, views, status bar, the notification centre's history.
       await runCommand('Notifications: Show Notifications');
       scan('the workbench as shown', await page.evaluate(() => document.body.innerText));
+      await collectShownTexts();
+      if (!shownTexts.some((text) => text.includes(`Pushed ${secrets.registry}/e2e-secret:1`)))
+        throw new Error('the notification recorder saw no push notification: it would miss a leak there');
+      for (const text of shownTexts) scan(`a notification, dialog or input message: ${text.slice(0, 60)}`, text);
       for (const frame of page.frames())
         scan(`frame ${frame.url().slice(0, 80)}`, await frame.evaluate(() => document.body?.innerText ?? '').catch(() => ''));
       if (leaks.length > 0) throw new Error(`found:\n${leaks.join('\n')}`);
