@@ -153,7 +153,7 @@ test('the Docker daemon killed mid-build: the build ends with one sentence, and 
     assertOneSentence(error.message);
     assert.equal(
       error.message,
-      `The Docker Engine at unix://${daemon.socket} stopped during the build at step 3/3 (RUN ["/bin/busybox", "sleep", "30"]), so no image was made: start the engine again, then build again.`,
+      `The Docker Engine at unix://${daemon.socket} stopped answering during the build at step 3/3 (RUN ["/bin/busybox", "sleep", "30"]), so no image was made: check that it is running (start it again if it stopped), then build again.`,
     );
 
     // While the daemon is down the same connection says so in its one sentence.

@@ -139,7 +139,7 @@ export async function buildImage(
       if (signal?.aborted) throw new BuildCancelledError();
       const step = progress.step ? ` at step ${progress.step.step}/${progress.step.total} (${progress.step.instruction})` : '';
       throw new EngineStoppedError(
-        `The Docker Engine at ${where} stopped during the build${step}, so no image was made: start the engine again, then build again.`,
+        `The Docker Engine at ${where} stopped answering during the build${step}, so no image was made: check that it is running (start it again if it stopped), then build again.`,
         `${String(error)}\n${progress.log.join('')}`,
         progress.step,
       );
