@@ -142,8 +142,8 @@ describe('Runs view with a tracking server that does not answer', () => {
     await config.update('mlflow.requestTimeout', 5, vscode.ConfigurationTarget.Workspace);
     await config.update('mlflow.trackingUri', base, vscode.ConfigurationTarget.Workspace);
 
-    const serverNode = async (expect: (description: string) => boolean) => {
-      await vscode.commands.executeCommand('mlops.refreshRuns');
+    const serverNode = async (expect: (description: string) => boolean, refresh = true) => {
+      if (refresh) await vscode.commands.executeCommand('mlops.refreshRuns');
       let said = '';
       try {
         return await waitFor(
@@ -162,7 +162,18 @@ describe('Runs view with a tracking server that does not answer', () => {
     };
 
     const started = Date.now();
-    const hanging = await serverNode((d) => /did not answer/.test(d));
+    // While the server hangs, the other sources are already listed and the server's node waits.
+    await vscode.commands.executeCommand('mlops.refreshRuns');
+    const meanwhile = await waitFor('the run records listed while the server has not answered', async () => {
+      const rows = await flatten(runs);
+      const node = rows.find((r) => r.depth === 0 && r.item.label === base);
+      return node?.item.description === 'waiting for the server…' && rows.some((r) => r.item.label === 'train@server-test')
+        ? rows
+        : undefined;
+    });
+    assert.equal((meanwhile.find((r) => r.depth === 0 && r.item.label === base)?.item.iconPath as vscode.ThemeIcon).id, 'loading~spin');
+    // The same read, not a new refresh: the node turns into the sentence when the timeout ends it.
+    const hanging = await serverNode((d) => /did not answer/.test(d), false);
     const waited = Date.now() - started;
     const hangNode = hanging.find((r) => r.depth === 0 && r.item.label === base);
     assert.equal(
