@@ -475,7 +475,12 @@ async function secretsChecks() {
     await recordShownTexts();
     const tab = page.locator('.activitybar [aria-label^="MLOps"]').first();
     await tab.waitFor({ timeout: 30_000 });
-    if (!(await container.isVisible())) await tab.click();
+    // The restored window reopens the MLOps container itself; clicking its tab then would close it.
+    const restored = await container
+      .waitFor({ state: 'visible', timeout: 15_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (!restored) await tab.click();
     await container.locator('.monaco-list-row', { hasText: 'served-run' }).first().waitFor({ timeout: 60_000 });
     if (secrets.requests.authorized <= before) throw new Error('no authorized request after the reload');
     if (
