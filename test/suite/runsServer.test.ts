@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,12 +82,18 @@ class SwitchableServer {
 describe('Runs view with a tracking server that does not answer', () => {
   let front: SwitchableServer | undefined;
   let mlflow: ChildProcess | undefined;
+  let dir: string | undefined;
   after(async () => {
     const config = vscode.workspace.getConfiguration('mlops');
     await config.update('mlflow.trackingUri', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('mlflow.requestTimeout', undefined, vscode.ConfigurationTarget.Workspace);
     front?.close();
-    if (mlflow?.pid && mlflow.exitCode === null) process.kill(-mlflow.pid, 'SIGTERM');
+    if (mlflow?.pid && mlflow.exitCode === null) {
+      const exited = new Promise((resolve) => mlflow?.once('exit', resolve));
+      process.kill(-mlflow.pid, 'SIGTERM');
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('names the hanging and the failing server on its own node within the timeout, the other sources list their runs, and a refresh lists the server runs once it answers', async function () {
@@ -95,7 +101,7 @@ describe('Runs view with a tracking server that does not answer', () => {
     const mlflowBin = join(repoRoot, '.venv', 'bin', 'mlflow');
     assert.ok(existsSync(mlflowBin), 'MLflow is installed in .venv (npm run setup:python)');
     // The real server takes a while to start: it boots while the failure cases are checked.
-    const dir = mkdtempSync(join(tmpdir(), 'mlops-suite-mlflow-'));
+    dir = mkdtempSync(join(tmpdir(), 'mlops-suite-mlflow-'));
     copyFileSync(join(repoRoot, 'test', 'fixtures', 'runs', 'mlflow.db'), join(dir, 'mlflow.db'));
     front = new SwitchableServer();
     const base = await front.listen();
