@@ -3,7 +3,20 @@
 // go to test-results/ (`--update-screenshot` also refreshes media/screenshot.png for the README).
 // Prints "e2e: N passed, M failed".
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeServerBinary, installVsix, launchChromium, makeProfile, repoRoot, startCodeServer } from './lib/codeServer.mjs';
@@ -63,10 +76,24 @@ function writeHostileRuns() {
 // The README screenshot shows the project's own runs; every other run also shows hostile ones.
 if (!args.includes('--update-screenshot')) writeHostileRuns();
 
+// The secrets scan: a registry with htpasswd (scripts/docker-services.sh) and an MLflow-API
+// stand-in that wants a bearer token; both secrets are entered through the editor's input boxes.
+const secrets = args.includes('--update-screenshot') ? undefined : await startSecretServices();
+/** Texts shown in notifications, dialogs and input messages while the secret checks run. */
+const shownTexts = [];
+
 const binary = codeServerBinary();
-const profile = makeProfile({ 'workbench.colorTheme': 'Default Dark Modern' });
+const profile = makeProfile({
+  'workbench.colorTheme': 'Default Dark Modern',
+  ...(secrets
+    ? {
+        'mlops.mlflow.trackingUri': secrets.mlflowUrl,
+        'mlops.docker.registries': [{ address: secrets.registry, kind: 'generic' }],
+      }
+    : {}),
+});
 installVsix(binary, profile, vsix);
-const server = await startCodeServer({ binary, profile, folder: workspace });
+const server = await startCodeServer({ binary, profile, folder: workspace, env: secrets?.env ?? {} });
 const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
 const pageErrors = [];
@@ -208,13 +235,338 @@ try {
     await page.screenshot({ path: join(results, 'compare-panel.png') });
     if (dialogs.length > 0) throw new Error(`a dialog opened: ${dialogs.join(', ')}`);
   });
+  if (secrets) await secretsChecks();
   if (outsideRequests.length > 0) console.log(`# requests outside the workbench: ${[...new Set(outsideRequests)].slice(0, 5).join(', ')}`);
   if (args.includes('--update-screenshot')) copyFileSync(join(results, 'mlops-views.png'), join(repoRoot, 'media', 'screenshot.png'));
   if (pageErrors.length > 0) console.log(`# page errors (not failures):\n${pageErrors.join('\n')}`);
 } finally {
   await browser.close();
   server.stop();
+  secrets?.stop();
   rmSync(profile.root, { recursive: true, force: true });
 }
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
+
+// ---- the secrets scan ----
+
+/** Starts the authenticated registry and the MLflow stand-in; undefined (skipped) without Docker locally. */
+async function startSecretServices() {
+  const script = join(repoRoot, 'scripts', 'docker-services.sh');
+  const missing = ['dockerd', 'docker', 'docker-registry', 'htpasswd'].filter((tool) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    const message = `the secrets scan needs ${missing.join(', ')} (apt-get install -y docker.io docker-registry apache2-utils)`;
+    if (process.env.CI === 'true') throw new Error(message);
+    console.log(`# ${message}: skipped`);
+    return undefined;
+  }
+  let wasRunning = true;
+  try {
+    execFileSync('bash', [script, 'running'], { stdio: 'ignore', timeout: 30_000 });
+  } catch {
+    wasRunning = false;
+  }
+  const values = Object.fromEntries(
+    execFileSync('bash', [script, 'start'], { encoding: 'utf8', timeout: 120_000 })
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  // An image built here (FROM scratch, labelled as the extension labels its builds) to push.
+  const context = mkdtempSync(join(tmpdir(), 'mlops-e2e-image-'));
+  writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
+  writeFileSync(join(context, 'hello.txt'), 'e2e secrets scan\n');
+  execFileSync('docker', ['build', '-q', '-t', 'e2e-secret:1', '--label', 'dev.mlops-workbench.built=true', context], {
+    stdio: 'pipe',
+    env: { ...process.env, DOCKER_BUILDKIT: '0' },
+  });
+  rmSync(context, { recursive: true, force: true });
+
+  const token = `mlflow-e2e-token-${Math.random().toString(36).slice(2, 12)}`;
+  const requests = { authorized: 0, refused: 0 };
+  const standIn = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        requests.refused++;
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error_code":"UNAUTHENTICATED"}');
+        return;
+      }
+      requests.authorized++;
+      const json = (value) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+      if (req.url?.endsWith('/api/2.0/mlflow/experiments/search')) return json({ experiments: [{ experiment_id: '1', name: 'served' }] });
+      if (req.url?.endsWith('/api/2.0/mlflow/runs/search'))
+        return json({
+          runs: [
+            {
+              info: { run_id: 'e2e0served0run', run_name: 'served-run', experiment_id: '1', status: 'FINISHED', start_time: 1764547200000 },
+              data: {
+                metrics: [{ key: 'accuracy', value: 0.93, step: 0, timestamp: 1764547200000 }],
+                params: [{ key: 'model', value: 'rf' }],
+              },
+            },
+          ],
+        });
+      res.writeHead(404).end('{}');
+    });
+  });
+  await new Promise((r) => standIn.listen(0, '127.0.0.1', r));
+  const dockerConfig = mkdtempSync(join(tmpdir(), 'mlops-e2e-docker-config-'));
+  return {
+    registry: values.REGISTRY_AUTH,
+    user: values.REGISTRY_USER,
+    password: values.REGISTRY_PASSWORD,
+    token,
+    requests,
+    mlflowUrl: `http://127.0.0.1:${standIn.address().port}`,
+    // No `docker login` of the machine may answer for the editor: the credentials come from the UI.
+    env: { DOCKER_CONFIG: dockerConfig },
+    stop: () => {
+      standIn.close();
+      rmSync(dockerConfig, { recursive: true, force: true });
+      try {
+        execFileSync('docker', ['rmi', '-f', 'e2e-secret:1', `${values.REGISTRY_AUTH}/e2e-secret:1`], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+      if (!wasRunning) execFileSync('bash', [script, 'stop'], { stdio: 'inherit', timeout: 60_000 });
+    },
+  };
+}
+
+/** Every form a secret could leak in: itself, and its base64 (and base64url) at any byte alignment, alone or after "user:". */
+function leakForms(secret, user) {
+  const forms = new Set([secret]);
+  for (const text of [secret, ...(user ? [`${user}:${secret}`] : [])]) {
+    for (const shift of [0, 1, 2]) {
+      const bytes = Buffer.concat([Buffer.alloc(shift, 0x22), Buffer.from(text)]);
+      for (const encoding of ['base64', 'base64url']) {
+        let encoded = bytes.toString(encoding).replace(/=+$/, '');
+        // Drop the characters that also carry bits of the neighbouring bytes.
+        encoded = encoded.slice(shift === 0 ? 0 : shift + 1);
+        if (bytes.length % 3 !== 0) encoded = encoded.slice(0, -1);
+        forms.add(encoded);
+      }
+    }
+  }
+  return [...forms].filter((f) => f.length >= 8);
+}
+
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true })
+    .map((name) => join(dir, String(name)))
+    .filter((path) => statSync(path).isFile());
+}
+
+async function quickInputTitled(title) {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first().waitFor({ state: 'visible', timeout: 20_000 });
+}
+
+/** Types into the quick input's own text box, key by key, and confirms with Enter. */
+async function typeIntoQuickInput(text) {
+  const input = page.locator('.quick-input-widget .quick-input-box input').first();
+  await input.pressSequentially(text);
+  await input.press('Enter');
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+async function pick(text) {
+  await page.keyboard.type(text);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Push Image through the palette; `signIn` answers the sign-in input boxes when they come. */
+async function pushThroughUi(signIn) {
+  await runCommand('MLOps: Push Image');
+  await quickInputTitled('Push Image');
+  await pick('e2e-secret:1');
+  await quickInputTitled('Push e2e-secret:1');
+  await pick(secrets.registry);
+  const pushed = page.locator('.notifications-toasts', { hasText: `Pushed ${secrets.registry}/e2e-secret:1` }).first();
+  const prompt = page.locator('.quick-input-widget .quick-input-title', { hasText: `Sign in to ${secrets.registry}` }).first();
+  const deadline = Date.now() + 90_000;
+  let prompted = false;
+  while (Date.now() < deadline) {
+    if (await pushed.isVisible()) return { prompted };
+    if (await prompt.isVisible()) {
+      if (!signIn) throw new Error('the second push asked for the registry credentials again: they were not kept in the secret storage');
+      prompted = true;
+      await typeIntoQuickInput(secrets.user);
+      await page.locator('.quick-input-widget input[type=password]').first().waitFor({ state: 'visible', timeout: 10_000 });
+      await typeIntoQuickInput(secrets.password);
+      await prompt.waitFor({ state: 'hidden', timeout: 10_000 });
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no "Pushed ${secrets.registry}/e2e-secret:1" notification within 90 s`);
+}
+
+/**
+ * Records every text shown in a notification, a dialog or a quick input's message while the checks
+ * run (toasts disappear and are cleared, so looking at the end would miss them).
+ */
+async function recordShownTexts() {
+  await page.evaluate(() => {
+    const shown = (window.__mlopsShown ??= new Set());
+    const take = () => {
+      for (const element of document.querySelectorAll(
+        '.notifications-toasts, .notifications-center, .monaco-dialog-box, .quick-input-widget .quick-input-message, .quick-input-widget .quick-input-title',
+      ))
+        if (element.innerText) shown.add(element.innerText);
+    };
+    new MutationObserver(take).observe(document.body, { subtree: true, childList: true, characterData: true });
+    take();
+  });
+}
+
+async function collectShownTexts() {
+  shownTexts.push(...(await page.evaluate(() => [...(window.__mlopsShown ?? [])]).catch(() => [])));
+}
+
+async function secretsChecks() {
+  const container = page.locator('[id="workbench.view.extension.mlops"]');
+  await recordShownTexts();
+
+  await check('an MLflow token entered in the input box is kept in the secret storage and sent to its server', async () => {
+    await runCommand('MLOps: Sign In to MLflow Tracking Server');
+    await quickInputTitled('MLflow tracking server');
+    await page.keyboard.press('Enter'); // the configured tracking URI is filled in
+    await quickInputTitled('MLflow tracking server credentials');
+    await pick('Token');
+    await quickInputTitled('MLflow token');
+    await page.locator('.quick-input-widget input[type=password]').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await typeIntoQuickInput(secrets.token);
+    await container.locator('.monaco-list-row', { hasText: 'served-run' }).first().waitFor({ timeout: 30_000 });
+    if (secrets.requests.authorized === 0) throw new Error('the stand-in got no request with the token');
+  });
+
+  await check('a registry password entered in the sign-in boxes pushes, and the next push does not ask again', async () => {
+    const first = await pushThroughUi(true);
+    if (!first.prompted) throw new Error('the first push did not ask for credentials (a docker login answered?)');
+    await runCommand('Notifications: Clear All Notifications');
+    await pushThroughUi(false);
+    const auth = `Basic ${Buffer.from(`${secrets.user}:${secrets.password}`).toString('base64')}`;
+    const tags = await (await fetch(`http://${secrets.registry}/v2/e2e-secret/tags/list`, { headers: { authorization: auth } })).json();
+    if (!tags.tags?.includes('1')) throw new Error(`the registry lists ${JSON.stringify(tags)}`);
+  });
+
+  await check('after a reload the stored token still lists the server runs without a prompt', async () => {
+    const before = secrets.requests.authorized;
+    await collectShownTexts();
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await recordShownTexts();
+    const tab = page.locator('.activitybar [aria-label^="MLOps"]').first();
+    await tab.waitFor({ timeout: 30_000 });
+    // The restored window reopens the MLOps container itself; clicking its tab then would close it.
+    const restored = await container
+      .waitFor({ state: 'visible', timeout: 15_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (!restored) await tab.click();
+    await container.locator('.monaco-list-row', { hasText: 'served-run' }).first().waitFor({ timeout: 60_000 });
+    if (secrets.requests.authorized <= before) throw new Error('no authorized request after the reload');
+    if (
+      await page
+        .locator('.quick-input-widget .quick-input-title', { hasText: /MLflow|Sign in/ })
+        .first()
+        .isVisible()
+    )
+      throw new Error('a sign-in box opened after the reload');
+  });
+
+  await check(
+    'the registry password and the MLflow token appear nowhere: settings, logs, state, webview state, what is shown',
+    async () => {
+      const leaks = [];
+      const scan = (where, text) => {
+        for (const [name, forms] of [
+          ['registry password', leakForms(secrets.password, secrets.user)],
+          ['MLflow token', leakForms(secrets.token)],
+        ]) {
+          for (const form of forms)
+            if (text.includes(form))
+              leaks.push(`${name} (${form === secrets.password || form === secrets.token ? 'as is' : `as ${form}`}) in ${where}`);
+        }
+      };
+      // The forms catch what an engine or a server would be sent: the X-Registry-Auth header (base64
+      // JSON), a Basic header, a Bearer header.
+      for (const sample of [
+        Buffer.from(JSON.stringify({ username: secrets.user, password: secrets.password, serveraddress: secrets.registry })).toString(
+          'base64url',
+        ),
+        `Basic ${Buffer.from(`${secrets.user}:${secrets.password}`).toString('base64')}`,
+        Buffer.from(`{"auth":"x","password":"${secrets.password}"}`).toString('base64'),
+      ]) {
+        if (!leakForms(secrets.password, secrets.user).some((form) => sample.includes(form)))
+          throw new Error(`the scan would miss ${sample}`);
+      }
+      // Settings, every log (the extension's output channel among them), global and workspace storage on the server side.
+      const files = [...filesUnder(profile.userData), ...filesUnder(join(workspace, '.vscode'))];
+      const outputLog = files.find((f) => /MLOps Workbench\.log$/.test(f));
+      if (!outputLog) throw new Error(`no log file of the MLOps Workbench output channel under ${profile.userData}/logs`);
+      if (!readFileSync(outputLog, 'utf8').includes(`Pushing ${secrets.registry}/e2e-secret:1`))
+        throw new Error('the output channel log does not have the push in it: the scan would look at the wrong file');
+      for (const file of files) scan(file.slice(profile.root.length), readFileSync(file).toString('latin1'));
+      // The workbench's storage in the browser: extension globalState/workspaceState, the compare
+      // panel's saved state, and SecretStorage (which must hold both secrets, and is the one place allowed to).
+      const entries = await page.evaluate(async () => {
+        const request = (r) =>
+          new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+        const text = (v) =>
+          typeof v === 'string' ? v : v instanceof Uint8Array || v instanceof ArrayBuffer ? new TextDecoder().decode(v) : JSON.stringify(v);
+        const out = [];
+        for (const info of await indexedDB.databases()) {
+          const db = await request(indexedDB.open(info.name));
+          for (const store of db.objectStoreNames) {
+            const objects = db.transaction(store, 'readonly').objectStore(store);
+            const [keys, values] = await Promise.all([request(objects.getAllKeys()), request(objects.getAll())]);
+            keys.forEach((key, i) => out.push({ where: `IndexedDB ${info.name}/${store}`, key: text(key), value: text(values[i]) }));
+          }
+          db.close();
+        }
+        for (let i = 0; i < localStorage.length; i++) {
+          const key = localStorage.key(i);
+          out.push({ where: 'localStorage', key, value: localStorage.getItem(key) ?? '' });
+        }
+        return out;
+      });
+      // code-server keeps SecretStorage encrypted in the browser (localStorage "secrets.provider",
+      // its key half on the server): it must hold something, and it is scanned like the rest.
+      const secretEntries = entries.filter((e) => e.where === 'localStorage' && e.key === 'secrets.provider');
+      if (secretEntries.length !== 1 || secretEntries[0].value.length < 100) throw new Error('the secret storage holds nothing');
+      for (const entry of entries) scan(`${entry.where} key ${entry.key}`, `${entry.key}\n${entry.value}`);
+      const compareState = entries.filter((e) => /mlops\.compareRuns|Compare 2 Runs/.test(e.value));
+      console.log(
+        `# secrets scan: ${files.length} files, ${entries.length} storage entries, ${new Set(shownTexts).size} shown texts (${compareState.length} with the compare panel's state, ${secretEntries.length} secret-storage entries)`,
+      );
+      // What is on the screen: notifications, views, status bar, the notification centre's history.
+      await runCommand('Notifications: Show Notifications');
+      scan('the workbench as shown', await page.evaluate(() => document.body.innerText));
+      await collectShownTexts();
+      if (!shownTexts.some((text) => text.includes(`Pushed ${secrets.registry}/e2e-secret:1`)))
+        throw new Error('the notification recorder saw no push notification: it would miss a leak there');
+      for (const text of shownTexts) scan(`a notification, dialog or input message: ${text.slice(0, 60)}`, text);
+      for (const frame of page.frames())
+        scan(`frame ${frame.url().slice(0, 80)}`, await frame.evaluate(() => document.body?.innerText ?? '').catch(() => ''));
+      if (leaks.length > 0) throw new Error(`found:\n${leaks.join('\n')}`);
+    },
+  );
+}

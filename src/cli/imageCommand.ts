@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError, parseArgs } from './args';
-import { connectEngine, pingEngine, resolveEngine, defaultEngineEnvironment } from '../core/docker/engineConnection';
+import { EngineConnection, defaultEngineEnvironment } from '../core/docker/engineConnection';
 import { buildImage } from '../core/docker/imageBuild';
 import { pushImage } from '../core/docker/imagePush';
 import { defaultTags, imageLabels, parseReference, projectImageName, readGitState } from '../core/docker/imageTags';
@@ -18,9 +18,9 @@ export async function imageCommand(argv: string[], out: (text: string) => void):
   throw new UsageError(sub === undefined ? 'missing subcommand (build or push)' : `unknown subcommand '${sub}'`);
 }
 
-function engine(host: string | undefined): { docker: ReturnType<typeof connectEngine>; where: string } {
-  const endpoint = resolveEngine(defaultEngineEnvironment({ host }));
-  return { docker: connectEngine(endpoint), where: endpoint.where };
+/** The same connection object the extension keeps; throws the one sentence when the engine does not answer. */
+function engine(host: string | undefined): ReturnType<EngineConnection['connect']> {
+  return new EngineConnection(() => defaultEngineEnvironment({ host })).connect();
 }
 
 async function build(argv: string[], out: (text: string) => void): Promise<number> {
@@ -56,8 +56,7 @@ async function build(argv: string[], out: (text: string) => void): Promise<numbe
     }
   }
   const labels = { ...imageLabels({ git }), ...extraLabels };
-  const { docker, where } = engine(args.options.get('host')?.[0]);
-  await pingEngine(docker, where);
+  const { docker, where } = await engine(args.options.get('host')?.[0]);
   const json = args.flags.has('json');
   const quiet = json || args.flags.has('quiet');
   const result = await buildImage(
@@ -108,8 +107,7 @@ async function push(argv: string[], out: (text: string) => void): Promise<number
   let credentials: RegistryCredentials | undefined;
   if (username) credentials = { username, password: await readStdin(), from: 'standard input' };
   else credentials = await credentialsFromDockerConfig(ref.registry);
-  const { docker, where } = engine(args.options.get('host')?.[0]);
-  await pingEngine(docker, where);
+  const { docker, where } = await engine(args.options.get('host')?.[0]);
   const json = args.flags.has('json');
   const quiet = json || args.flags.has('quiet');
   const result = await pushImage(docker, where, reference, credentials, {

@@ -175,6 +175,64 @@ export async function pingEngine(docker: Docker, where: string, timeoutMs = 5000
   }
 }
 
+/**
+ * The engine connection a long-lived caller keeps (the extension for the window's lifetime): the
+ * endpoint is resolved on first use and kept, and resolved again when the engine stops answering,
+ * so an engine that was restarted, or moved (its socket gone and Podman's answering instead), is
+ * found again without a reload. dockerode opens a new connection per request (no keep-alive
+ * agent), so the kept client holds no socket that a restarted daemon would have left dead.
+ */
+export class EngineConnection {
+  private current: { docker: Docker; where: string } | undefined;
+
+  constructor(
+    private readonly environment: () => EngineEnvironment = () => defaultEngineEnvironment(),
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  /** Where the engine is expected (for messages), without connecting. */
+  where(): string {
+    try {
+      return this.endpoint().where;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  /** Forgets the endpoint (the settings that choose it changed). */
+  reset(): void {
+    this.current = undefined;
+  }
+
+  private endpoint(): { docker: Docker; where: string } {
+    if (!this.current) {
+      const endpoint = resolveEngine(this.environment());
+      this.current = { docker: connectEngine(endpoint), where: endpoint.where };
+    }
+    return this.current;
+  }
+
+  /** A connected engine, or throws `EngineUnreachableError`/`EngineConfigError` with the one sentence. */
+  async connect(): Promise<{ docker: Docker; where: string }> {
+    const endpoint = this.endpoint();
+    try {
+      await pingEngine(endpoint.docker, endpoint.where, this.timeoutMs);
+      return endpoint;
+    } catch (error) {
+      // Resolve again: what was found at first may no longer be where the engine is. The same
+      // address keeps the same client (it holds no connection, so a restarted engine just answers).
+      this.current = undefined;
+      const again = this.endpoint();
+      if (again.where === endpoint.where) {
+        this.current = endpoint;
+        throw error;
+      }
+      await pingEngine(again.docker, again.where, this.timeoutMs);
+      return again;
+    }
+  }
+}
+
 /** Whether an error from dockerode means the engine itself could not be reached. */
 export function isConnectionError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

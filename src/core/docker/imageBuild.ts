@@ -49,6 +49,9 @@ export class BuildError extends Error {
   }
 }
 
+/** The engine went away while a build was streaming (daemon stopped, crashed or restarted). */
+export class EngineStoppedError extends BuildError {}
+
 export class BuildCancelledError extends Error {
   constructor() {
     super('The image build was cancelled.');
@@ -119,16 +122,27 @@ export async function buildImage(
           if (progress.step && progress.step !== before) listener.step?.(progress.step);
         }
       };
+      let ended = false;
       response.on('data', (chunk: Buffer) => take(splitter.push(chunk)));
       response.on('end', () => {
+        ended = true;
         take(splitter.end());
         resolveStream();
       });
       response.on('error', rejectStream);
-      response.on('close', () => (signal?.aborted ? rejectStream(new BuildCancelledError()) : undefined));
+      // A connection that closes before the engine's last message: the daemon stopped or crashed.
+      response.on('close', () => {
+        if (signal?.aborted) rejectStream(new BuildCancelledError());
+        else if (!ended) rejectStream(new Error('the connection closed before the build finished'));
+      });
     }).catch((error: unknown) => {
       if (signal?.aborted) throw new BuildCancelledError();
-      throw error;
+      const step = progress.step ? ` at step ${progress.step.step}/${progress.step.total} (${progress.step.instruction})` : '';
+      throw new EngineStoppedError(
+        `The Docker Engine at ${where} stopped answering during the build${step}, so no image was made: check that it is running (start it again if it stopped), then build again.`,
+        `${String(error)}\n${progress.log.join('')}`,
+        progress.step,
+      );
     });
     if (signal?.aborted) throw new BuildCancelledError();
     if (progress.error !== undefined) {

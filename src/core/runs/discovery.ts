@@ -25,7 +25,10 @@ export interface RunDiscoveryOptions {
   /** How deep below the folder to look for mlflow.db, mlruns/ and DVC repositories; default 3. */
   depth?: number;
   env?: NodeJS.ProcessEnv;
+  /** Per process (dvc) and, unless `mlflowTimeoutMs` is given, per tracking-server request. */
   timeoutMs?: number;
+  /** Per tracking-server request (the `mlops.mlflow.requestTimeout` setting). */
+  mlflowTimeoutMs?: number;
 }
 
 export interface RunSourceFailure {
@@ -77,7 +80,10 @@ export function sourceForTrackingUri(
   env: NodeJS.ProcessEnv = process.env,
 ): RunSource | undefined {
   if (/^https?:\/\//i.test(uri)) {
-    return new MlflowRestSource(uri, { credentials: options.credentials ?? credentialsFromEnv(env), timeoutMs: options.timeoutMs });
+    return new MlflowRestSource(uri, {
+      credentials: options.credentials ?? credentialsFromEnv(env),
+      timeoutMs: options.mlflowTimeoutMs ?? options.timeoutMs,
+    });
   }
   const sqlite = /^sqlite:\/\/\/(.+)$/i.exec(uri);
   if (sqlite?.[1]) {

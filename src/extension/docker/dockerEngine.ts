@@ -1,50 +1,24 @@
-import type Docker from 'dockerode';
 import * as vscode from 'vscode';
-import {
-  connectEngine,
-  defaultEngineEnvironment,
-  EngineConfigError,
-  EngineUnreachableError,
-  pingEngine,
-  resolveEngine,
-} from '../../core/docker/engineConnection';
+import { defaultEngineEnvironment, EngineConfigError, EngineConnection, EngineUnreachableError } from '../../core/docker/engineConnection';
 import { output } from '../output';
 import { dockerSettings } from './dockerSettings';
 
-/** The engine connection of the extension: resolved from settings and the environment, on demand. */
-export class DockerEngine implements vscode.Disposable {
-  private current: { docker: Docker; where: string } | undefined;
+/**
+ * The engine connection of the extension: resolved from settings and the environment on demand,
+ * forgotten when those settings change, and resolved again when the engine stops answering (see
+ * `EngineConnection`), so a restarted daemon is used again without a reload.
+ */
+export class DockerEngine extends EngineConnection implements vscode.Disposable {
   private readonly listener: vscode.Disposable;
 
   constructor() {
-    this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('mlops.docker.host') || e.affectsConfiguration('mlops.docker.context')) this.current = undefined;
-    });
-  }
-
-  /** Where the engine is expected (for messages), without connecting. */
-  where(): string {
-    try {
-      return this.endpoint().where;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  }
-
-  private endpoint(): { docker: Docker; where: string } {
-    if (!this.current) {
+    super(() => {
       const settings = dockerSettings();
-      const endpoint = resolveEngine(defaultEngineEnvironment({ host: settings.host, context: settings.context }));
-      this.current = { docker: connectEngine(endpoint), where: endpoint.where };
-    }
-    return this.current;
-  }
-
-  /** A connected engine, or throws `EngineUnreachableError`/`EngineConfigError` with the one sentence. */
-  async connect(): Promise<{ docker: Docker; where: string }> {
-    const endpoint = this.endpoint();
-    await pingEngine(endpoint.docker, endpoint.where);
-    return endpoint;
+      return defaultEngineEnvironment({ host: settings.host, context: settings.context });
+    });
+    this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('mlops.docker.host') || e.affectsConfiguration('mlops.docker.context')) this.reset();
+    });
   }
 
   dispose(): void {

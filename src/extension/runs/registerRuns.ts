@@ -37,6 +37,7 @@ export function registerRuns(services: Services): RunsTree {
         maxCommits: config.get<number>('runs.gitCommits', 20),
         kinds,
         timeoutMs: 15_000,
+        mlflowTimeoutMs: Math.max(1, config.get<number>('mlflow.requestTimeout', 15)) * 1000,
       };
     },
     keyMetric: () => vscode.workspace.getConfiguration('mlops').get<string>('runs.keyMetric', ''),

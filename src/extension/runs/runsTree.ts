@@ -4,7 +4,7 @@ import type { Run, RunSource, RunStatus } from '../../core/runs/model';
 import { sortRuns, type RunFilter, type RunSort } from '../../core/runs/runFilter';
 
 export type RunsNode =
-  | { kind: 'source'; folder: string; source: RunSource; runs: Run[]; error?: string }
+  | { kind: 'source'; folder: string; source: RunSource; runs: Run[]; error?: string; pending?: boolean }
   | { kind: 'experiment'; source: RunSource; name: string; runs: Run[] }
   | { kind: 'run'; source: RunSource; run: Run };
 
@@ -24,6 +24,9 @@ const SOURCE_ICONS: Record<RunSource['kind'], string> = {
   workbench: 'play-circle',
 };
 
+/** How long the view waits for every source before it shows those read and a spinner for the rest. */
+const SLOW_SOURCE_MS = 1000;
+
 export interface RunsTreeOptions {
   /** Options for each workspace folder (settings, credentials); `trusted` decides whether processes may start. */
   discovery(folder: vscode.WorkspaceFolder): Promise<RunDiscoveryOptions>;
@@ -42,6 +45,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly folders = new Map<RunSource, string>();
   private filter: RunFilter | undefined;
   private sort: RunSort = { key: 'startTime', descending: true };
+  /** Counts reads, so a source that settles after a newer refresh does not overwrite it. */
+  private generation = 0;
 
   constructor(private readonly options: RunsTreeOptions) {}
 
@@ -70,6 +75,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   refresh(): void {
+    this.generation++;
     this.roots = undefined;
     this.changed.fire(undefined);
   }
@@ -90,7 +96,15 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       case 'source': {
         const item = new vscode.TreeItem(node.source.label, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `source:${node.folder}:${node.source.kind}:${node.source.label}`;
-        if (node.error) {
+        if (node.pending) {
+          item.id += ':pending';
+          item.iconPath = new vscode.ThemeIcon('loading~spin');
+          item.description = node.source.label.startsWith('http') ? 'waiting for the server…' : 'reading…';
+          item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+        } else if (node.error) {
+          // Its own id: a failed node has no children, and the view would keep it collapsed under
+          // the same id once the source answers again (a server back up would hide its runs).
+          item.id += ':failed';
           item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
           item.description = node.error;
           item.tooltip = node.error;
@@ -179,27 +193,64 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return first;
   }
 
+  /**
+   * Reads every source. The view shows what has been read after at most `SLOW_SOURCE_MS`; a source
+   * still reading (a tracking server that is slow or does not answer) shows a spinner on its own
+   * node and takes its place when it settles, so one slow server never hides the other sources.
+   */
   private async load(): Promise<RunsNode[]> {
+    const generation = ++this.generation;
     for (const source of this.sources) source.dispose?.();
     this.sources = [];
-    const nodes: RunsNode[] = [];
+    const entries: { folder: string; source: RunSource; node?: RunsNode; settled: boolean }[] = [];
+    const reads: Promise<void>[] = [];
+    const snapshot = (): RunsNode[] =>
+      entries.flatMap((e): RunsNode[] =>
+        e.settled ? (e.node ? [e.node] : []) : [{ kind: 'source', folder: e.folder, source: e.source, runs: [], pending: true }],
+      );
+    let shown = false;
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
       const sources = await discoverRunSources(folder.uri.fsPath, await this.options.discovery(folder));
       this.sources.push(...sources);
-      for (const source of sources) this.folders.set(source, folder.uri.fsPath);
-      const results = await Promise.allSettled(sources.map((source) => source.listRuns()));
-      results.forEach((result, i) => {
-        const source = sources[i] as RunSource;
-        if (result.status === 'fulfilled') {
-          if (result.value.length > 0) nodes.push({ kind: 'source', folder: folder.uri.fsPath, source, runs: result.value });
-        } else {
-          const error = result.reason instanceof Error ? result.reason.message : String(result.reason);
-          nodes.push({ kind: 'source', folder: folder.uri.fsPath, source, runs: [], error });
-        }
-      });
+      for (const source of sources) {
+        this.folders.set(source, folder.uri.fsPath);
+        const entry: (typeof entries)[number] = { folder: folder.uri.fsPath, source, settled: false };
+        entries.push(entry);
+        reads.push(
+          source
+            .listRuns()
+            .then(
+              (runs) => {
+                if (runs.length > 0) entry.node = { kind: 'source', folder: entry.folder, source, runs };
+              },
+              (reason: unknown) => {
+                const error = reason instanceof Error ? reason.message : String(reason);
+                entry.node = { kind: 'source', folder: entry.folder, source, runs: [], error };
+              },
+            )
+            .finally(() => {
+              entry.settled = true;
+              // After the first paint, each source that settles replaces its spinner (unless a
+              // refresh has started a newer read meanwhile).
+              if (shown && generation === this.generation) {
+                this.roots = Promise.resolve(snapshot());
+                this.changed.fire(undefined);
+              }
+            }),
+        );
+      }
     }
-    return nodes;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(reads),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, SLOW_SOURCE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    shown = true;
+    return snapshot();
   }
 }
 
