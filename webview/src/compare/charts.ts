@@ -3,7 +3,6 @@ import {
   BarElement,
   CategoryScale,
   Chart,
-  Legend,
   LinearScale,
   LineController,
   LineElement,
@@ -12,7 +11,6 @@ import {
   ScatterController,
   Tooltip,
   type ChartDataset,
-  type LegendItem,
 } from 'chart.js';
 import { smoothEma } from '../../../src/core/compare/seriesReduction';
 import type { MetricPoint, Run } from '../../../src/core/runs/model';
@@ -30,11 +28,7 @@ Chart.register(
   LogarithmicScale,
   CategoryScale,
   Tooltip,
-  Legend,
 );
-
-/** Above this many runs a legend is a wall of text: runs are shown and hidden from the table instead. */
-export const LEGEND_LIMIT = 20;
 
 export interface ChartTheme {
   foreground: string;
@@ -85,7 +79,6 @@ export interface HistoryChartOptions {
   logScale: boolean;
   xAxis: 'step' | 'time';
   hidden: ReadonlySet<string>;
-  onToggleRun(runId: string): void;
 }
 
 type XY = { x: number; y: number };
@@ -93,7 +86,6 @@ type XY = { x: number; y: number };
 /** One metric's history for every run: a line per run, over step or wall-clock time. */
 export class HistoryChart {
   private readonly chart: Chart<'line', XY[]>;
-  private runIds: string[] = [];
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -110,7 +102,8 @@ export class HistoryChart {
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         elements: { point: { radius: 0 }, line: { borderWidth: 1.5 } },
         scales: { x: { type: 'linear', ...axis(theme, 'step') }, y: { type: 'linear', ...axis(theme, metric) } },
-        plugins: { legend: { display: false, labels: { color: theme.foreground } } },
+        // The legend is the panel's run list beside the charts (RunLegend), for any number of runs.
+        plugins: { legend: { display: false } },
       },
     });
   }
@@ -120,12 +113,12 @@ export class HistoryChart {
     colors: ReadonlyMap<string, string>,
     series: ReadonlyMap<string, MetricPoint[]>,
     options: HistoryChartOptions,
-  ): void {
+  ): number {
     const datasets: ChartDataset<'line', XY[]>[] = [];
-    this.runIds = [];
     for (const run of runs) {
       const points = series.get(run.id);
-      if (!points) continue;
+      // A hidden run is left out rather than drawn hidden: with 2,000 runs every dataset counts on hover.
+      if (!points || options.hidden.has(run.id)) continue;
       const shown = smoothEma(points, options.smoothing);
       const startTime = points[0]?.timestamp ?? 0;
       datasets.push({
@@ -133,24 +126,15 @@ export class HistoryChart {
         data: shown.map((p) => ({ x: options.xAxis === 'step' ? p.step : (p.timestamp - startTime) / 1000, y: p.value })),
         borderColor: colors.get(run.id) ?? '#888',
         backgroundColor: colors.get(run.id) ?? '#888',
-        hidden: options.hidden.has(run.id),
       });
-      this.runIds.push(run.id);
     }
     this.chart.data.datasets = datasets;
     const scales = this.chart.options.scales ?? {};
     scales.y = { type: options.logScale ? 'logarithmic' : 'linear', ...axis(this.theme, this.metric) };
     scales.x = { type: 'linear', ...axis(this.theme, options.xAxis === 'step' ? 'step' : 'seconds since start') };
     this.chart.options.scales = scales;
-    const legend = this.chart.options.plugins?.legend;
-    if (legend) {
-      legend.display = datasets.length > 1 && datasets.length <= LEGEND_LIMIT;
-      legend.onClick = (_event, item: LegendItem) => {
-        const runId = item.datasetIndex === undefined ? undefined : this.runIds[item.datasetIndex];
-        if (runId) options.onToggleRun(runId);
-      };
-    }
     this.chart.update('none');
+    return datasets.length;
   }
 
   get canvas(): HTMLCanvasElement {
