@@ -475,6 +475,13 @@ describe('compare panel in headless Chromium', () => {
           })),
         });
       }
+      // Charts are drawn one per frame after the answer: wait until each requested one holds its curves.
+      await waitFor('the charts to be drawn', async () =>
+        (await attributes(panel, '.chart-grid .chart-card[data-runs-drawn]', 'data-runs-drawn')).filter((n) => n === '3').length ===
+        requests.length
+          ? true
+          : undefined,
+      );
       await panel.page.screenshot({ path: join(results, `compare-charts-${name}.png`), fullPage: true });
       assert.deepEqual(panel.pageErrors, []);
       await panel.close();

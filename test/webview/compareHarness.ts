@@ -40,7 +40,11 @@ const fakeVsCodeApi = `
     window.__violations = violations;
     document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));
     window.acquireVsCodeApi = () => ({
-      postMessage: (message) => posted.push(JSON.parse(JSON.stringify(message))),
+      postMessage: (message) => {
+        posted.push(JSON.parse(JSON.stringify(message)));
+        // A stand-in host living in the page (the benchmark's) answers here without the driver.
+        window.__onPost?.(message);
+      },
       getState: () => state,
       setState: (next) => { state = next; },
     });
@@ -86,12 +90,14 @@ export interface OpenPanelOptions {
   /** VS Code theme variables set on the page, as the editor does. */
   themeVariables?: Record<string, string>;
   viewport?: { width: number; height: number };
+  /** Serve the built bundle and icon font from dist/webview (as packaged) instead of building from source. */
+  built?: boolean;
 }
 
 export async function openPanel(browser: Browser, options: OpenPanelOptions = {}): Promise<PanelPage> {
-  const script = await buildBundle();
+  const script = options.built ? readFileSync(join(repoRoot, 'dist', 'webview', 'compare.js'), 'utf8') : await buildBundle();
   const css = readFileSync(join(repoRoot, 'media', 'compare.css'), 'utf8');
-  const codicons = join(repoRoot, 'node_modules', '@vscode', 'codicons', 'dist');
+  const codicons = options.built ? join(repoRoot, 'dist', 'webview') : join(repoRoot, 'node_modules', '@vscode', 'codicons', 'dist');
   const codiconCss = readFileSync(join(codicons, 'codicon.css'), 'utf8');
   const codiconFont = readFileSync(join(codicons, 'codicon.ttf'));
   const nonce = randomBytes(16).toString('base64');

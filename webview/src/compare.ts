@@ -230,12 +230,18 @@ const parallelParams = el('select', { attrs: { multiple: true, size: 5 } });
 const parallelMetric = el('select');
 const barMetric = el('select');
 
+/** History charts on screen: only these are redrawn; one scrolled into view is brought up to date then. */
+const onScreen = new Set<string>();
 const visibility = new IntersectionObserver((entries) => {
   for (const entry of entries) {
-    if (!entry.isIntersecting) continue;
-    const metric = (entry.target as HTMLElement).dataset.metricIndex;
-    const key = metricKeys()[Number(metric)];
-    if (key !== undefined) showHistory(key, entry.target as HTMLElement);
+    const metric = (entry.target as HTMLElement).dataset.metric;
+    if (metric === undefined) continue;
+    if (!entry.isIntersecting) {
+      onScreen.delete(metric);
+      continue;
+    }
+    onScreen.add(metric);
+    showHistory(metric, entry.target as HTMLElement);
   }
 });
 
@@ -344,11 +350,13 @@ function refreshCharts(): void {
     for (const chart of historyCharts.values()) chart.destroy();
     historyCharts.clear();
     visibility.disconnect();
+    onScreen.clear();
     historyGrid.replaceChildren(
       ...metrics.map((metric, i) => {
         const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': `History of ${metric}` } });
         const figure = card(metric, canvas);
         figure.dataset.metricIndex = String(i);
+        figure.dataset.metric = metric;
         visibility.observe(figure);
         return figure;
       }),
@@ -356,7 +364,7 @@ function refreshCharts(): void {
     historyGrid.dataset.signature = signature;
     if (metrics.length === 0) historyGrid.append(el('p', { text: 'These runs have no metrics.' }));
   }
-  for (const [metric, chart] of historyCharts) updateHistoryChart(metric, chart);
+  for (const metric of historyCharts.keys()) queueHistoryChart(metric);
 
   const axisChoices = [
     ...params.map((p) => ({ value: `param:${p}`, text: `param: ${p}` })),
@@ -394,39 +402,89 @@ function refreshCharts(): void {
   );
 
   const shown = visibleRuns();
-  if (scatter && x && y !== undefined) {
-    const raw = shown.map((run) => ({ run, x: x.kind === 'metric' ? run.metrics[x.key] : run.params[x.key], y: run.metrics[y] }));
-    const textual = raw.some((p) => p.x !== undefined && p.x !== null && typeof p.x !== 'number');
-    const categories = textual ? [...new Set(raw.map((p) => String(p.x)))].sort() : undefined;
-    const points: ScatterPoint[] = [];
-    for (const p of raw) {
-      if (p.x === undefined || p.x === null || typeof p.y !== 'number') continue;
-      const xValue = categories ? categories.indexOf(String(p.x)) : (p.x as number);
-      points.push({ x: xValue, y: p.y, run: p.run, color: colors.get(p.run.id) ?? '#888' });
-    }
-    scatter.update(points, `${x.kind}: ${x.key}`, y, categories);
+  const scatterChart = scatter;
+  if (scatterChart && x && y !== undefined)
+    queueDraw('scatter', () => {
+      const raw = shown.map((run) => ({ run, x: x.kind === 'metric' ? run.metrics[x.key] : run.params[x.key], y: run.metrics[y] }));
+      const textual = raw.some((p) => p.x !== undefined && p.x !== null && typeof p.x !== 'number');
+      const categories = textual ? [...new Set(raw.map((p) => String(p.x)))].sort() : undefined;
+      const points: ScatterPoint[] = [];
+      for (const p of raw) {
+        if (p.x === undefined || p.x === null || typeof p.y !== 'number') continue;
+        const xValue = categories ? categories.indexOf(String(p.x)) : (p.x as number);
+        points.push({ x: xValue, y: p.y, run: p.run, color: colors.get(p.run.id) ?? '#888' });
+      }
+      scatterChart.update(points, `${x.kind}: ${x.key}`, y, categories);
+    });
+  const parallelChart = parallel;
+  if (parallelChart && pMetric !== undefined)
+    queueDraw('parallel', () => {
+      parallelChart.update(
+        shown,
+        [
+          ...chosenParams.map((p) => ({ label: p, value: (r: Run) => r.params[p] })),
+          { label: pMetric, value: (r: Run) => r.metrics[pMetric] },
+        ],
+        theme,
+      );
+    });
+  const barChart = bar;
+  if (barChart && bMetric !== undefined)
+    queueDraw('bar', () => {
+      const withValue = shown.filter((r) => typeof r.metrics[bMetric] === 'number');
+      const row: ComparisonRow | undefined = comparison.rows.find((r) => r.kind === 'metric' && r.key === bMetric);
+      const bestIds = new Set((row?.best ?? []).map((i) => comparison.runs[i]?.id));
+      barChart.update(
+        withValue.map((r) => r.name || r.id),
+        withValue.map((r) => r.metrics[bMetric] ?? NaN),
+        withValue.map((r) => (bestIds.has(r.id) ? (theme.palette[2] ?? '#89d185') : (theme.palette[0] ?? '#3794ff'))),
+        bMetric,
+      );
+    });
+}
+
+// ---- drawing off the critical path ------------------------------------------------------------------
+
+/**
+ * Chart redraws waiting for their turn, by name (a newer redraw of the same chart replaces an older
+ * one). One runs after each painted frame, so a toggle, a scroll or the legend answers in the next
+ * frame and the charts catch up one per frame; with 2,000 runs a chart is tens of thousands of
+ * points to raster, and history batches arriving together draw a chart once.
+ */
+const drawQueue = new Map<string, () => void>();
+let drawScheduled = false;
+
+function queueDraw(name: string, draw: () => void): void {
+  drawQueue.delete(name);
+  drawQueue.set(name, draw);
+  if (drawScheduled) return;
+  drawScheduled = true;
+  // The frame that answers the user is painted first; the charts start in the frame after it.
+  afterNextPaint(() => afterNextPaint(drawNext));
+}
+
+function afterNextPaint(then: () => void): void {
+  requestAnimationFrame(() => setTimeout(then, 0));
+}
+
+function drawNext(): void {
+  const next = drawQueue.entries().next();
+  if (next.done) {
+    drawScheduled = false;
+    return;
   }
-  if (parallel && pMetric !== undefined) {
-    parallel.update(
-      shown,
-      [
-        ...chosenParams.map((p) => ({ label: p, value: (r: Run) => r.params[p] })),
-        { label: pMetric, value: (r: Run) => r.metrics[pMetric] },
-      ],
-      theme,
-    );
-  }
-  if (bar && bMetric !== undefined) {
-    const withValue = shown.filter((r) => typeof r.metrics[bMetric] === 'number');
-    const row: ComparisonRow | undefined = comparison.rows.find((r) => r.kind === 'metric' && r.key === bMetric);
-    const bestIds = new Set((row?.best ?? []).map((i) => comparison.runs[i]?.id));
-    bar.update(
-      withValue.map((r) => r.name || r.id),
-      withValue.map((r) => r.metrics[bMetric] ?? NaN),
-      withValue.map((r) => (bestIds.has(r.id) ? (theme.palette[2] ?? '#89d185') : (theme.palette[0] ?? '#3794ff'))),
-      bMetric,
-    );
-  }
+  const [name, draw] = next.value;
+  drawQueue.delete(name);
+  draw();
+  afterNextPaint(drawNext);
+}
+
+function queueHistoryChart(metric: string): void {
+  queueDraw(`history:${metric}`, () => {
+    const chart = historyCharts.get(metric);
+    // A chart scrolled out of view is brought up to date when it comes back.
+    if (chart && onScreen.has(metric)) updateHistoryChart(metric, chart);
+  });
 }
 
 function showHistory(metric: string, figure: HTMLElement): void {
@@ -441,7 +499,7 @@ function showHistory(metric: string, figure: HTMLElement): void {
     requestedHistories.add(metric);
     post({ type: 'requestHistory', runIds: runs.filter((r) => metric in r.metrics).map((r) => r.id), metric });
   }
-  updateHistoryChart(metric, chart);
+  queueHistoryChart(metric);
 }
 
 function updateHistoryChart(metric: string, chart: HistoryChart): void {
@@ -492,8 +550,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       const byRun = histories.get(message.metric) ?? new Map<string, MetricPoint[]>();
       for (const s of message.series) byRun.set(s.runId, s.points);
       histories.set(message.metric, byRun);
-      const chart = historyCharts.get(message.metric);
-      if (chart) updateHistoryChart(message.metric, chart);
+      queueHistoryChart(message.metric);
       break;
     }
     case 'runUpdated': {

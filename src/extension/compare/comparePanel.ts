@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { buildComparison, type Comparison } from '../../core/compare/comparison';
 import { comparePanelHtml } from '../../core/compare/panelHtml';
-import { downsampleMinMax } from '../../core/compare/seriesReduction';
+import { downsampleMinMax, historyBuckets } from '../../core/compare/seriesReduction';
 import { toCsv, toMarkdown } from '../../core/compare/tableExport';
 import type { MetricPoint, Run } from '../../core/runs/model';
 import {
@@ -29,10 +29,6 @@ export interface CompareRunProvider {
   openRun?(run: Run): unknown;
 }
 
-/** Points per history at most, shared by all runs of a request, so 2,000 long runs stay light. */
-const POINT_BUDGET = 400_000;
-const MAX_BUCKETS = 500;
-const MIN_BUCKETS = 50;
 const HISTORY_CONCURRENCY = 8;
 const LIVE_INTERVAL_MS = 3_000;
 
@@ -165,7 +161,7 @@ export class CompareRunsPanel implements vscode.Disposable {
   private async sendHistories(requested: string[], metric: string): Promise<void> {
     const known = new Set(this.runIds);
     const runIds = requested.filter((id) => known.has(id));
-    const buckets = Math.max(MIN_BUCKETS, Math.min(MAX_BUCKETS, Math.floor(POINT_BUDGET / Math.max(1, runIds.length) / 2)));
+    const buckets = historyBuckets(runIds.length);
     let batch: MetricSeries[] = [];
     let lastPost = Date.now();
     const failures: string[] = [];

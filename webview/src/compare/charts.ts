@@ -86,6 +86,11 @@ type XY = { x: number; y: number };
 /** One metric's history for every run: a line per run, over step or wall-clock time. */
 export class HistoryChart {
   private readonly chart: Chart<'line', XY[]>;
+  /** Each run's dataset with what it was made from: showing, hiding or recolouring re-uses it. */
+  private readonly made = new Map<
+    string,
+    { points: MetricPoint[]; smoothing: number; xAxis: string; dataset: ChartDataset<'line', XY[]> }
+  >();
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -99,6 +104,8 @@ export class HistoryChart {
         ...baseOptions(theme),
         parsing: false,
         normalized: true,
+        // Lines of many runs draw faster unsplit; a history has no gaps to show.
+        spanGaps: true,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         elements: { point: { radius: 0 }, line: { borderWidth: 1.5 } },
         scales: { x: { type: 'linear', ...axis(theme, 'step') }, y: { type: 'linear', ...axis(theme, metric) } },
@@ -119,14 +126,26 @@ export class HistoryChart {
       const points = series.get(run.id);
       // A hidden run is left out rather than drawn hidden: with 2,000 runs every dataset counts on hover.
       if (!points || options.hidden.has(run.id)) continue;
-      const shown = smoothEma(points, options.smoothing);
-      const startTime = points[0]?.timestamp ?? 0;
-      datasets.push({
-        label: run.name || run.id,
-        data: shown.map((p) => ({ x: options.xAxis === 'step' ? p.step : (p.timestamp - startTime) / 1000, y: p.value })),
-        borderColor: colors.get(run.id) ?? '#888',
-        backgroundColor: colors.get(run.id) ?? '#888',
-      });
+      const color = colors.get(run.id) ?? '#888';
+      let made = this.made.get(run.id);
+      if (!made || made.points !== points || made.smoothing !== options.smoothing || made.xAxis !== options.xAxis) {
+        const shown = smoothEma(points, options.smoothing);
+        const startTime = points[0]?.timestamp ?? 0;
+        made = {
+          points,
+          smoothing: options.smoothing,
+          xAxis: options.xAxis,
+          dataset: {
+            label: run.name || run.id,
+            data: shown.map((p) => ({ x: options.xAxis === 'step' ? p.step : (p.timestamp - startTime) / 1000, y: p.value })),
+          },
+        };
+        this.made.set(run.id, made);
+      }
+      made.dataset.label = run.name || run.id;
+      made.dataset.borderColor = color;
+      made.dataset.backgroundColor = color;
+      datasets.push(made.dataset);
     }
     this.chart.data.datasets = datasets;
     const scales = this.chart.options.scales ?? {};
