@@ -426,11 +426,16 @@ describe('compare panel in headless Chromium', () => {
     await panel.send({
       type: 'history',
       metric: 'val_loss',
-      series: request.runIds.map((runId, i) => ({ runId, points: [0, 1, 2].map((step) => ({ step, timestamp: step, value: i + step })) })),
+      series: request.runIds.map((runId, i) => ({
+        runId,
+        points: [0, 1, 2, 3, 4].map((step) => ({ step, timestamp: step, value: (i % 50) / (step + 1) + i / 1000 })),
+      })),
     });
     const drawn = (): Promise<string | undefined> =>
       inPage(panel.page, `document.querySelector('.chart-card[data-metric-index="0"]')?.dataset.runsDrawn`);
     await waitFor('2,000 curves drawn', async () => ((await drawn()) === '2000' ? true : undefined));
+    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+    await panel.page.screenshot({ path: join(repoRoot, 'test-results', 'compare-charts-2000-runs.png') });
     assert.equal(await panel.page.locator('.legend-item').count(), 2000);
     await panel.page.fill('.legend-filter', 'run 19');
     assert.equal(await panel.page.locator('.legend-item:not([hidden])').count(), 111, 'run 19, 190–199 and 1900–1999');

@@ -83,6 +83,14 @@ export interface HistoryChartOptions {
 
 type XY = { x: number; y: number };
 
+/**
+ * Above this many curves a chart draws every run as one Chart.js dataset (runs apart by a gap, each
+ * segment in its run's colour): Chart.js looks datasets up by a linear search, so 2,000 datasets
+ * cost it millions of comparisons per redraw, while one dataset of 44,000 points does not.
+ */
+export const MERGE_CURVES_ABOVE = 100;
+const GAP: XY = { x: NaN, y: NaN };
+
 /** One metric's history for every run: a line per run, over step or wall-clock time. */
 export class HistoryChart {
   private readonly chart: Chart<'line', XY[]>;
@@ -91,6 +99,9 @@ export class HistoryChart {
     string,
     { points: MetricPoint[]; smoothing: number; xAxis: string; dataset: ChartDataset<'line', XY[]> }
   >();
+  /** In the merged dataset: the run name and colour of each point. */
+  private pointRuns: string[] = [];
+  private pointColors: string[] = [];
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -109,8 +120,16 @@ export class HistoryChart {
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         elements: { point: { radius: 0 }, line: { borderWidth: 1.5 } },
         scales: { x: { type: 'linear', ...axis(theme, 'step') }, y: { type: 'linear', ...axis(theme, metric) } },
-        // The legend is the panel's run list beside the charts (RunLegend), for any number of runs.
-        plugins: { legend: { display: false } },
+        plugins: {
+          // The legend is the panel's run list beside the charts (RunLegend), for any number of runs.
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: (item) =>
+                `${this.pointRuns.length > 0 ? (this.pointRuns[item.dataIndex] ?? '') : (item.dataset.label ?? '')}: ${item.formattedValue}`,
+            },
+          },
+        },
       },
     });
   }
@@ -147,7 +166,37 @@ export class HistoryChart {
       made.dataset.backgroundColor = color;
       datasets.push(made.dataset);
     }
-    this.chart.data.datasets = datasets;
+    const merge = datasets.length > MERGE_CURVES_ABOVE;
+    this.pointRuns = [];
+    this.pointColors = [];
+    if (merge) {
+      const data: XY[] = [];
+      for (const dataset of datasets) {
+        const color = String(dataset.borderColor);
+        for (const point of dataset.data) {
+          data.push(point);
+          this.pointRuns.push(dataset.label ?? '');
+          this.pointColors.push(color);
+        }
+        data.push(GAP);
+        this.pointRuns.push('');
+        this.pointColors.push(color);
+      }
+      const colorAt = this.pointColors;
+      this.chart.data.datasets = [
+        {
+          label: this.metric,
+          data,
+          spanGaps: false,
+          borderWidth: 1,
+          segment: { borderColor: (context) => colorAt[context.p0DataIndex] },
+        },
+      ];
+    } else this.chart.data.datasets = datasets;
+    // One merged dataset goes back to the first step for each run, so its x values are not sorted.
+    this.chart.options.normalized = !merge;
+    // A few runs: the tooltip lists each run at the step under the pointer; many: the nearest curve only.
+    this.chart.options.interaction = { mode: 'nearest', axis: merge ? 'xy' : 'x', intersect: false };
     const scales = this.chart.options.scales ?? {};
     scales.y = { type: options.logScale ? 'logarithmic' : 'linear', ...axis(this.theme, this.metric) };
     scales.x = { type: 'linear', ...axis(this.theme, options.xAxis === 'step' ? 'step' : 'seconds since start') };
