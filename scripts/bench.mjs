@@ -34,7 +34,8 @@ await esbuild.build({
   target: 'node20',
   format: 'cjs',
   logLevel: 'warning',
-  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
+  // playwright-core (the browser benchmark's driver) and esbuild load files of their own at run time.
+  external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', 'playwright-core', 'esbuild'],
 });
 
 const summaries = [];

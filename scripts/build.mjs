@@ -1,7 +1,7 @@
 // Bundles each entry point into one file with esbuild: the extension, the language server, the
 // `mlops` CLI and the compare-panel webview. `--production` minifies; `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -49,6 +49,11 @@ if (webviewEntries.length > 0) {
 }
 
 mkdirSync('dist', { recursive: true });
+// VS Code's icon font for the panel's buttons, served beside the bundle (the CSP allows fonts and
+// styles from the webview's own origin only).
+mkdirSync('dist/webview', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf'])
+  copyFileSync(join('node_modules/@vscode/codicons/dist', file), join('dist/webview', file));
 if (watch) {
   for (const options of builds) {
     const ctx = await esbuild.context(options);

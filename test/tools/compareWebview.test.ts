@@ -96,9 +96,13 @@ describe('compare panel in headless Chromium', () => {
     assert.ok((await texts(panel, '.chart-title')).includes(`${XSS[0]}_loss`));
     assert.deepEqual(panel.dialogs, [], 'no dialog opened');
     assert.deepEqual(
-      panel.requests.filter((u) => ![`${ORIGIN}/index.html`, `${ORIGIN}/compare.js`, `${ORIGIN}/compare.css`].includes(u)),
+      panel.requests.filter(
+        (u) =>
+          ![`${ORIGIN}/index.html`, `${ORIGIN}/compare.js`, `${ORIGIN}/compare.css`, `${ORIGIN}/codicon.css`].includes(u) &&
+          !u.startsWith(`${ORIGIN}/codicon.ttf?`),
+      ),
       [],
-      'no network request beyond the page and its bundle',
+      'no network request beyond the page, its bundle, its styles and the icon font',
     );
     assert.deepEqual(panel.pageErrors, []);
     await panel.close();
@@ -286,6 +290,162 @@ describe('compare panel in headless Chromium', () => {
     await panel.close();
   });
 
+  test('buttons show VS Code codicons from the shipped font under the CSP, and keep their accessible names', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    const panel = await openPanel(b);
+    await sendSnapshot(panel, snapshot(threeRuns, { ...defaultViewState(3), baselineRunId: 'b' }));
+    // The pin of the baseline is filled, the others are outlines; every run is shown in the charts.
+    assert.deepEqual(await attributes(panel, 'thead button[data-action="baseline"] .codicon', 'class'), [
+      'codicon codicon-pinned',
+      'codicon codicon-pin',
+      'codicon codicon-pin',
+    ]);
+    assert.deepEqual(await attributes(panel, 'thead button[data-action="hide"] .codicon', 'class'), [
+      'codicon codicon-eye',
+      'codicon codicon-eye',
+      'codicon codicon-eye',
+    ]);
+    assert.deepEqual(await attributes(panel, 'thead button[data-action="baseline"]', 'aria-label'), ['Baseline', 'Baseline', 'Baseline']);
+    assert.deepEqual(await attributes(panel, 'thead button[data-action="hide"]', 'aria-pressed'), ['false', 'false', 'false']);
+    assert.deepEqual(
+      await attributes(panel, '.codicon:not(.best-mark)', 'aria-hidden').then((a) => [...new Set(a)]),
+      ['true'],
+      'icons are decorative',
+    );
+    // Icon buttons carry no text symbols any more: their names come from aria-label alone.
+    const iconText = await texts(panel, 'button.icon:not(.direction)');
+    assert.deepEqual([...new Set(iconText)], ['']);
+    const sortLoss = panel.page.locator('button[aria-label="Sort runs by val_loss"]');
+    assert.equal(await sortLoss.locator('.codicon').getAttribute('class'), 'codicon codicon-arrow-both');
+    await sortLoss.click();
+    assert.equal(await sortLoss.locator('.codicon').getAttribute('class'), 'codicon codicon-arrow-up', 'lowest loss first');
+    await panel.page.locator('thead button[data-action="hide"]').nth(1).click();
+    assert.equal(
+      await panel.page.locator('thead button[data-action="hide"] .codicon').nth(1).getAttribute('class'),
+      'codicon codicon-eye-closed',
+    );
+    assert.deepEqual(await attributes(panel, 'td.best .best-mark', 'aria-label'), ['best', 'best']);
+    assert.deepEqual(await texts(panel, '[data-export]'), ['Copy as Markdown', 'Save CSV…', 'Save Markdown…']);
+    // The font itself loaded (from the webview's origin, allowed by font-src) and draws the icons.
+    const font = await waitFor('the codicon font to load', async () => {
+      const f = await inPage<{ loaded: boolean; family: string }>(
+        panel.page,
+        `document.fonts.ready.then(() => ({ loaded: document.fonts.check('16px codicon'), family: getComputedStyle(document.querySelector('.codicon')).fontFamily }))`,
+      );
+      return f.loaded ? f : undefined;
+    });
+    assert.equal(font.family, 'codicon');
+    assert.deepEqual(
+      panel.requests.filter((u) => u.includes('codicon')).map((u) => u.replace(/\?.*/, '')),
+      [`${ORIGIN}/codicon.css`, `${ORIGIN}/codicon.ttf`],
+    );
+    assert.deepEqual(await panel.violations(), []);
+    assert.deepEqual(panel.pageErrors, []);
+    await panel.close();
+  });
+
+  test('the legend lists every run beside the charts: filter, show and hide the listed runs, and arrow keys', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    const panel = await openPanel(b, { viewport: { width: 1200, height: 700 } });
+    const many = Array.from({ length: 30 }, (_, i) => run(`r${i}`, { lr: i / 100 }, { val_loss: 1 / (i + 1) }, {}, `run ${i}`));
+    await sendSnapshot(panel, snapshot(many));
+    await panel.page.click('#tab-charts');
+    await panel.page.waitForSelector('.legend-item');
+    const listed = (): Promise<string[]> => texts(panel, '.legend-item:not([hidden]) label');
+    const hiddenIds = async (): Promise<string[]> => (await savedState(panel))?.viewState.hiddenRunIds ?? [];
+    assert.deepEqual(
+      await listed(),
+      many.map((r) => r.name),
+      'all 30 runs, in the runs order, none left out',
+    );
+    assert.deepEqual(await texts(panel, '.legend-count'), ['30 of 30 shown']);
+    // The swatch is the run's curve colour.
+    const swatches = await inPage<string[]>(panel.page, `[...document.querySelectorAll('.legend-swatch')].map((s) => s.style.background)`);
+    assert.equal(new Set(swatches).size, 30, 'every run has its own colour');
+
+    await panel.page.fill('.legend-filter', 'RUN 1');
+    assert.deepEqual(await listed(), [
+      'run 1',
+      'run 10',
+      'run 11',
+      'run 12',
+      'run 13',
+      'run 14',
+      'run 15',
+      'run 16',
+      'run 17',
+      'run 18',
+      'run 19',
+    ]);
+    await panel.page.click('button[aria-label="Hide listed runs"]');
+    assert.deepEqual(await hiddenIds(), ['r1', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'r16', 'r17', 'r18', 'r19']);
+    assert.deepEqual(await texts(panel, '.legend-count'), ['19 of 30 shown']);
+
+    // The table's eye buttons and the legend are one state.
+    await panel.page.click('#tab-table');
+    assert.equal(await panel.page.locator('thead button[data-action="hide"]').nth(1).getAttribute('aria-pressed'), 'true');
+    await panel.page.click('#tab-charts');
+
+    // One tab stop for the whole list; arrows move between the listed runs, Space toggles one.
+    await panel.page.focus('.legend-filter');
+    await panel.page.keyboard.press('Tab');
+    assert.equal(await inPage<string>(panel.page, 'document.activeElement.dataset.run'), 'r1');
+    await panel.page.keyboard.press('ArrowDown');
+    await panel.page.keyboard.press('ArrowDown');
+    assert.equal(await inPage<string>(panel.page, 'document.activeElement.dataset.run'), 'r11');
+    await panel.page.keyboard.press('Space');
+    assert.ok(!(await hiddenIds()).includes('r11'), 'Space showed run 11 again');
+    await panel.page.keyboard.press('End');
+    assert.equal(await inPage<string>(panel.page, 'document.activeElement.dataset.run'), 'r19');
+    await panel.page.keyboard.press('Tab');
+    assert.notEqual(await inPage<string | undefined>(panel.page, 'document.activeElement.dataset.run'), 'r19', 'Tab leaves the list');
+
+    await panel.page.fill('.legend-filter', '');
+    await panel.page.click('button[aria-label="Show listed runs"]');
+    assert.deepEqual(await hiddenIds(), []);
+    await panel.page.locator('.legend-item label', { hasText: /^run 7$/ }).click();
+    assert.deepEqual(await hiddenIds(), ['r7'], 'a click on a name hides that run');
+    assert.deepEqual(panel.pageErrors, []);
+    await panel.close();
+  });
+
+  test('at 2,000 runs the legend lists them all, and hiding runs takes them out of the drawn curves', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    const panel = await openPanel(b, { viewport: { width: 1200, height: 700 } });
+    const many = Array.from({ length: 2000 }, (_, i) => run(`r${i}`, { lr: i }, { val_loss: 1 / (i + 1) }, {}, `run ${i}`));
+    await sendSnapshot(panel, snapshot(many));
+    await panel.page.click('#tab-charts');
+    const request = await waitFor('the history request', async () => {
+      const r = (await panel.posted()).find((m) => m.type === 'requestHistory');
+      return r?.type === 'requestHistory' ? r : undefined;
+    });
+    assert.equal(request.runIds.length, 2000);
+    await panel.send({
+      type: 'history',
+      metric: 'val_loss',
+      series: request.runIds.map((runId, i) => ({
+        runId,
+        points: [0, 1, 2, 3, 4].map((step) => ({ step, timestamp: step, value: (i % 50) / (step + 1) + i / 1000 })),
+      })),
+    });
+    const drawn = (): Promise<string | undefined> =>
+      inPage(panel.page, `document.querySelector('.chart-card[data-metric-index="0"]')?.dataset.runsDrawn`);
+    await waitFor('2,000 curves drawn', async () => ((await drawn()) === '2000' ? true : undefined));
+    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+    await panel.page.screenshot({ path: join(repoRoot, 'test-results', 'compare-charts-2000-runs.png') });
+    assert.equal(await panel.page.locator('.legend-item').count(), 2000);
+    await panel.page.fill('.legend-filter', 'run 19');
+    assert.equal(await panel.page.locator('.legend-item:not([hidden])').count(), 111, 'run 19, 190–199 and 1900–1999');
+    await panel.page.click('button[aria-label="Hide listed runs"]');
+    await waitFor('the hidden runs to leave the chart', async () => ((await drawn()) === '1889' ? true : undefined));
+    assert.deepEqual(await texts(panel, '.legend-count'), ['1889 of 2000 shown']);
+    assert.deepEqual(panel.pageErrors, []);
+    await panel.close();
+  });
+
   test('light and dark themes: screenshots of the table and the charts', async (t) => {
     const b = await launch(t);
     if (!b) return;
@@ -320,6 +480,13 @@ describe('compare panel in headless Chromium', () => {
           })),
         });
       }
+      // Charts are drawn one per frame after the answer: wait until each requested one holds its curves.
+      await waitFor('the charts to be drawn', async () =>
+        (await attributes(panel, '.chart-grid .chart-card[data-runs-drawn]', 'data-runs-drawn')).filter((n) => n === '3').length ===
+        requests.length
+          ? true
+          : undefined,
+      );
       await panel.page.screenshot({ path: join(results, `compare-charts-${name}.png`), fullPage: true });
       assert.deepEqual(panel.pageErrors, []);
       await panel.close();

@@ -40,7 +40,11 @@ const fakeVsCodeApi = `
     window.__violations = violations;
     document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));
     window.acquireVsCodeApi = () => ({
-      postMessage: (message) => posted.push(JSON.parse(JSON.stringify(message))),
+      postMessage: (message) => {
+        posted.push(JSON.parse(JSON.stringify(message)));
+        // A stand-in host living in the page (the benchmark's) answers here without the driver.
+        window.__onPost?.(message);
+      },
       getState: () => state,
       setState: (next) => { state = next; },
     });
@@ -86,17 +90,23 @@ export interface OpenPanelOptions {
   /** VS Code theme variables set on the page, as the editor does. */
   themeVariables?: Record<string, string>;
   viewport?: { width: number; height: number };
+  /** Serve the built bundle and icon font from dist/webview (as packaged) instead of building from source. */
+  built?: boolean;
 }
 
 export async function openPanel(browser: Browser, options: OpenPanelOptions = {}): Promise<PanelPage> {
-  const script = await buildBundle();
+  const script = options.built ? readFileSync(join(repoRoot, 'dist', 'webview', 'compare.js'), 'utf8') : await buildBundle();
   const css = readFileSync(join(repoRoot, 'media', 'compare.css'), 'utf8');
+  const codicons = options.built ? join(repoRoot, 'dist', 'webview') : join(repoRoot, 'node_modules', '@vscode', 'codicons', 'dist');
+  const codiconCss = readFileSync(join(codicons, 'codicon.css'), 'utf8');
+  const codiconFont = readFileSync(join(codicons, 'codicon.ttf'));
   const nonce = randomBytes(16).toString('base64');
   let html = comparePanelHtml({
     cspSource: ORIGIN,
     nonce,
     scriptUri: `${ORIGIN}/compare.js`,
     styleUri: `${ORIGIN}/compare.css`,
+    codiconsUri: `${ORIGIN}/codicon.css`,
     title: 'Compare',
   });
   if (options.csp === false) html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\n/, '');
@@ -112,12 +122,15 @@ export async function openPanel(browser: Browser, options: OpenPanelOptions = {}
     void dialog.dismiss();
   });
   page.on('pageerror', (error) => pageErrors.push(String(error)));
-  // Nothing leaves the harness: any URL other than the three files is answered with 404 and recorded.
+  // Nothing leaves the harness: any URL other than the page's files is answered with 404 and recorded.
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url === `${ORIGIN}/index.html`) return route.fulfill({ contentType: 'text/html', body: html });
     if (url === `${ORIGIN}/compare.js`) return route.fulfill({ contentType: 'text/javascript', body: script });
     if (url === `${ORIGIN}/compare.css`) return route.fulfill({ contentType: 'text/css', body: css });
+    if (url === `${ORIGIN}/codicon.css`) return route.fulfill({ contentType: 'text/css', body: codiconCss });
+    // The stylesheet names the font with a cache-busting query, as it does in the editor.
+    if (url.startsWith(`${ORIGIN}/codicon.ttf`)) return route.fulfill({ contentType: 'font/ttf', body: codiconFont });
     return route.fulfill({ status: 404, body: '' });
   });
   await page.addInitScript(fakeVsCodeApi);

@@ -22,8 +22,9 @@ import {
   type ScatterPoint,
 } from './compare/charts';
 import { DiffTable } from './compare/diffTable';
-import { el, labelled, option } from './compare/dom';
+import { codicon, el, labelled, option } from './compare/dom';
 import { ParallelCoordinates } from './compare/parallelCoordinates';
+import { RunLegend } from './compare/runLegend';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: WebviewToHost): void;
@@ -55,9 +56,9 @@ const summary = el('span', { className: 'summary', attrs: { role: 'status', 'ari
 const exportButtons = el(
   'span',
   { className: 'field' },
-  el('button', { text: 'Copy as Markdown', attrs: { type: 'button', 'data-export': 'markdown', 'data-action': 'copy' } }),
-  el('button', { text: 'Save CSV…', attrs: { type: 'button', 'data-export': 'csv', 'data-action': 'save' } }),
-  el('button', { text: 'Save Markdown…', attrs: { type: 'button', 'data-export': 'markdown', 'data-action': 'save' } }),
+  el('button', { attrs: { type: 'button', 'data-export': 'markdown', 'data-action': 'copy' } }, codicon('copy'), 'Copy as Markdown'),
+  el('button', { attrs: { type: 'button', 'data-export': 'csv', 'data-action': 'save' } }, codicon('save'), 'Save CSV…'),
+  el('button', { attrs: { type: 'button', 'data-export': 'markdown', 'data-action': 'save' } }, codicon('save'), 'Save Markdown…'),
 );
 const toolbar = el(
   'header',
@@ -143,10 +144,17 @@ function changeView(change: Partial<CompareViewState>): void {
 }
 
 function toggleHidden(runId: string): void {
+  setHidden([runId], !viewState.hiddenRunIds.includes(runId));
+}
+
+function setHidden(runIds: readonly string[], hide: boolean): void {
   const hidden = new Set(viewState.hiddenRunIds);
-  if (hidden.has(runId)) hidden.delete(runId);
-  else hidden.add(runId);
-  changeView({ hiddenRunIds: [...hidden] });
+  for (const id of runIds) {
+    if (hide) hidden.add(id);
+    else hidden.delete(id);
+  }
+  // In the runs' order, so the saved state does not depend on the order of the clicks.
+  changeView({ hiddenRunIds: runs.filter((r) => hidden.has(r.id)).map((r) => r.id) });
 }
 
 function recompute(): void {
@@ -213,18 +221,27 @@ const smoothingInput = el('input', { attrs: { type: 'range', min: 0, max: 0.99, 
 const logScaleBox = el('input', { attrs: { type: 'checkbox', id: 'log-scale' } });
 const xAxisSelect = el('select', {}, option('step', 'Step'), option('time', 'Time'));
 const historyGrid = el('div', { className: 'chart-grid' });
+const chartsMain = el('div', { className: 'charts-main' });
+const legend = new RunLegend({ setHidden });
+chartsPanel.append(chartsMain, legend.element);
 const scatterX = el('select');
 const scatterY = el('select');
 const parallelParams = el('select', { attrs: { multiple: true, size: 5 } });
 const parallelMetric = el('select');
 const barMetric = el('select');
 
+/** History charts on screen: only these are redrawn; one scrolled into view is brought up to date then. */
+const onScreen = new Set<string>();
 const visibility = new IntersectionObserver((entries) => {
   for (const entry of entries) {
-    if (!entry.isIntersecting) continue;
-    const metric = (entry.target as HTMLElement).dataset.metricIndex;
-    const key = metricKeys()[Number(metric)];
-    if (key !== undefined) showHistory(key, entry.target as HTMLElement);
+    const metric = (entry.target as HTMLElement).dataset.metric;
+    if (metric === undefined) continue;
+    if (!entry.isIntersecting) {
+      onScreen.delete(metric);
+      continue;
+    }
+    onScreen.add(metric);
+    showHistory(metric, entry.target as HTMLElement);
   }
 });
 
@@ -244,7 +261,7 @@ function paramKeys(): string[] {
 }
 
 function card(title: string, canvas: HTMLCanvasElement, ...controls: HTMLElement[]): HTMLElement {
-  const save = el('button', { text: 'Save PNG…', attrs: { type: 'button' } });
+  const save = el('button', { attrs: { type: 'button' } }, codicon('device-camera'), 'Save PNG…');
   save.addEventListener('click', () =>
     post({
       type: 'exportImage',
@@ -289,7 +306,7 @@ function buildCharts(): void {
   );
   parallelMetric.addEventListener('change', () => changeView({ parallel: { ...viewState.parallel, metric: parallelMetric.value } }));
   barMetric.addEventListener('change', () => changeView({ bar: { metric: barMetric.value } }));
-  chartsPanel.append(
+  chartsMain.append(
     el(
       'div',
       { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Chart options' } },
@@ -324,6 +341,7 @@ function visibleRuns(): Run[] {
 }
 
 function refreshCharts(): void {
+  legend.update(runs, colors, new Set(viewState.hiddenRunIds));
   const metrics = metricKeys();
   const params = paramKeys();
   // History cards: one per metric, the chart made when the card scrolls into view.
@@ -332,11 +350,13 @@ function refreshCharts(): void {
     for (const chart of historyCharts.values()) chart.destroy();
     historyCharts.clear();
     visibility.disconnect();
+    onScreen.clear();
     historyGrid.replaceChildren(
       ...metrics.map((metric, i) => {
         const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': `History of ${metric}` } });
         const figure = card(metric, canvas);
         figure.dataset.metricIndex = String(i);
+        figure.dataset.metric = metric;
         visibility.observe(figure);
         return figure;
       }),
@@ -344,7 +364,7 @@ function refreshCharts(): void {
     historyGrid.dataset.signature = signature;
     if (metrics.length === 0) historyGrid.append(el('p', { text: 'These runs have no metrics.' }));
   }
-  for (const [metric, chart] of historyCharts) updateHistoryChart(metric, chart);
+  for (const metric of historyCharts.keys()) queueHistoryChart(metric);
 
   const axisChoices = [
     ...params.map((p) => ({ value: `param:${p}`, text: `param: ${p}` })),
@@ -382,39 +402,89 @@ function refreshCharts(): void {
   );
 
   const shown = visibleRuns();
-  if (scatter && x && y !== undefined) {
-    const raw = shown.map((run) => ({ run, x: x.kind === 'metric' ? run.metrics[x.key] : run.params[x.key], y: run.metrics[y] }));
-    const textual = raw.some((p) => p.x !== undefined && p.x !== null && typeof p.x !== 'number');
-    const categories = textual ? [...new Set(raw.map((p) => String(p.x)))].sort() : undefined;
-    const points: ScatterPoint[] = [];
-    for (const p of raw) {
-      if (p.x === undefined || p.x === null || typeof p.y !== 'number') continue;
-      const xValue = categories ? categories.indexOf(String(p.x)) : (p.x as number);
-      points.push({ x: xValue, y: p.y, run: p.run, color: colors.get(p.run.id) ?? '#888' });
-    }
-    scatter.update(points, `${x.kind}: ${x.key}`, y, categories);
+  const scatterChart = scatter;
+  if (scatterChart && x && y !== undefined)
+    queueDraw('scatter', () => {
+      const raw = shown.map((run) => ({ run, x: x.kind === 'metric' ? run.metrics[x.key] : run.params[x.key], y: run.metrics[y] }));
+      const textual = raw.some((p) => p.x !== undefined && p.x !== null && typeof p.x !== 'number');
+      const categories = textual ? [...new Set(raw.map((p) => String(p.x)))].sort() : undefined;
+      const points: ScatterPoint[] = [];
+      for (const p of raw) {
+        if (p.x === undefined || p.x === null || typeof p.y !== 'number') continue;
+        const xValue = categories ? categories.indexOf(String(p.x)) : (p.x as number);
+        points.push({ x: xValue, y: p.y, run: p.run, color: colors.get(p.run.id) ?? '#888' });
+      }
+      scatterChart.update(points, `${x.kind}: ${x.key}`, y, categories);
+    });
+  const parallelChart = parallel;
+  if (parallelChart && pMetric !== undefined)
+    queueDraw('parallel', () => {
+      parallelChart.update(
+        shown,
+        [
+          ...chosenParams.map((p) => ({ label: p, value: (r: Run) => r.params[p] })),
+          { label: pMetric, value: (r: Run) => r.metrics[pMetric] },
+        ],
+        theme,
+      );
+    });
+  const barChart = bar;
+  if (barChart && bMetric !== undefined)
+    queueDraw('bar', () => {
+      const withValue = shown.filter((r) => typeof r.metrics[bMetric] === 'number');
+      const row: ComparisonRow | undefined = comparison.rows.find((r) => r.kind === 'metric' && r.key === bMetric);
+      const bestIds = new Set((row?.best ?? []).map((i) => comparison.runs[i]?.id));
+      barChart.update(
+        withValue.map((r) => r.name || r.id),
+        withValue.map((r) => r.metrics[bMetric] ?? NaN),
+        withValue.map((r) => (bestIds.has(r.id) ? (theme.palette[2] ?? '#89d185') : (theme.palette[0] ?? '#3794ff'))),
+        bMetric,
+      );
+    });
+}
+
+// ---- drawing off the critical path ------------------------------------------------------------------
+
+/**
+ * Chart redraws waiting for their turn, by name (a newer redraw of the same chart replaces an older
+ * one). One runs after each painted frame, so a toggle, a scroll or the legend answers in the next
+ * frame and the charts catch up one per frame; with 2,000 runs a chart is tens of thousands of
+ * points to raster, and history batches arriving together draw a chart once.
+ */
+const drawQueue = new Map<string, () => void>();
+let drawScheduled = false;
+
+function queueDraw(name: string, draw: () => void): void {
+  drawQueue.delete(name);
+  drawQueue.set(name, draw);
+  if (drawScheduled) return;
+  drawScheduled = true;
+  // The frame that answers the user is painted first; the charts start in the frame after it.
+  afterNextPaint(() => afterNextPaint(drawNext));
+}
+
+function afterNextPaint(then: () => void): void {
+  requestAnimationFrame(() => setTimeout(then, 0));
+}
+
+function drawNext(): void {
+  const next = drawQueue.entries().next();
+  if (next.done) {
+    drawScheduled = false;
+    return;
   }
-  if (parallel && pMetric !== undefined) {
-    parallel.update(
-      shown,
-      [
-        ...chosenParams.map((p) => ({ label: p, value: (r: Run) => r.params[p] })),
-        { label: pMetric, value: (r: Run) => r.metrics[pMetric] },
-      ],
-      theme,
-    );
-  }
-  if (bar && bMetric !== undefined) {
-    const withValue = shown.filter((r) => typeof r.metrics[bMetric] === 'number');
-    const row: ComparisonRow | undefined = comparison.rows.find((r) => r.kind === 'metric' && r.key === bMetric);
-    const bestIds = new Set((row?.best ?? []).map((i) => comparison.runs[i]?.id));
-    bar.update(
-      withValue.map((r) => r.name || r.id),
-      withValue.map((r) => r.metrics[bMetric] ?? NaN),
-      withValue.map((r) => (bestIds.has(r.id) ? (theme.palette[2] ?? '#89d185') : (theme.palette[0] ?? '#3794ff'))),
-      bMetric,
-    );
-  }
+  const [name, draw] = next.value;
+  drawQueue.delete(name);
+  draw();
+  afterNextPaint(drawNext);
+}
+
+function queueHistoryChart(metric: string): void {
+  queueDraw(`history:${metric}`, () => {
+    const chart = historyCharts.get(metric);
+    // A chart scrolled out of view is brought up to date when it comes back.
+    if (chart && onScreen.has(metric)) updateHistoryChart(metric, chart);
+  });
 }
 
 function showHistory(metric: string, figure: HTMLElement): void {
@@ -429,17 +499,19 @@ function showHistory(metric: string, figure: HTMLElement): void {
     requestedHistories.add(metric);
     post({ type: 'requestHistory', runIds: runs.filter((r) => metric in r.metrics).map((r) => r.id), metric });
   }
-  updateHistoryChart(metric, chart);
+  queueHistoryChart(metric);
 }
 
 function updateHistoryChart(metric: string, chart: HistoryChart): void {
-  chart.update(runs, colors, histories.get(metric) ?? new Map(), {
+  const drawn = chart.update(runs, colors, histories.get(metric) ?? new Map(), {
     smoothing: viewState.smoothing,
     logScale: viewState.logScale,
     xAxis: viewState.xAxis,
     hidden: new Set(viewState.hiddenRunIds),
-    onToggleRun: toggleHidden,
   });
+  // How many curves the chart holds: read by the tests and the benchmark.
+  const figure = chart.canvas.closest('figure');
+  if (figure) figure.dataset.runsDrawn = String(drawn);
 }
 
 // ---- messages -----------------------------------------------------------------------------------
@@ -478,8 +550,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       const byRun = histories.get(message.metric) ?? new Map<string, MetricPoint[]>();
       for (const s of message.series) byRun.set(s.runId, s.points);
       histories.set(message.metric, byRun);
-      const chart = historyCharts.get(message.metric);
-      if (chart) updateHistoryChart(message.metric, chart);
+      queueHistoryChart(message.metric);
       break;
     }
     case 'runUpdated': {

@@ -74,6 +74,8 @@ function sameValue(a: ComparisonValue | undefined, b: ComparisonValue | undefine
   return a === b;
 }
 
+const collator = new Intl.Collator(undefined, { numeric: true });
+
 function compareValues(a: ComparisonValue | undefined, b: ComparisonValue | undefined): number {
   if (a === undefined || a === null) return b === undefined || b === null ? 0 : 1;
   if (b === undefined || b === null) return -1;
@@ -84,26 +86,26 @@ function compareValues(a: ComparisonValue | undefined, b: ComparisonValue | unde
   }
   if (typeof a === 'number') return -1;
   if (typeof b === 'number') return 1;
-  return String(a).localeCompare(String(b), undefined, { numeric: true });
+  // The same order as localeCompare(…, { numeric: true }), without building a collator per call.
+  return collator.compare(String(a), String(b));
 }
 
-function valueOf(run: Run, kind: ComparisonRowKind, key: string): ComparisonValue | undefined {
-  const bag: Record<string, ComparisonValue> = kind === 'param' ? run.params : kind === 'metric' ? run.metrics : run.tags;
-  return Object.prototype.hasOwnProperty.call(bag, key) ? bag[key] : undefined;
-}
-
+/** Positions (in the given values) of the best value; ties mark every one, identical values none. */
 function bestColumns(values: readonly (ComparisonValue | undefined)[], direction: MetricDirection): number[] {
   let best: number | undefined;
   let at: number[] = [];
-  values.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) return;
+  let finite = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    finite++;
     if (best === undefined || (direction === 'min' ? v < best : v > best)) {
       best = v;
       at = [i];
     } else if (v === best) at.push(i);
-  });
+  }
   // A best among identical values tells nothing.
-  return at.length === values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length && at.length > 1 ? [] : at;
+  return at.length === finite && at.length > 1 ? [] : at;
 }
 
 function deltasAgainst(values: readonly (ComparisonValue | undefined)[], baseline: number): (ComparisonDelta | undefined)[] {
@@ -115,26 +117,40 @@ function deltasAgainst(values: readonly (ComparisonValue | undefined)[], baselin
 }
 
 /**
+ * Sets `row.deltas` as a property computed on first read and then kept: the panel reads the deltas of
+ * the rows on screen only, so choosing a baseline for 2,000 runs × 200 keys does not make 400,000
+ * delta objects up front. Exports, the CLI and `postMessage` (which reads every property) see the
+ * same array an eager computation would make.
+ */
+function defineLazyDeltas(row: ComparisonRow, values: readonly (ComparisonValue | undefined)[], baseline: number): void {
+  Object.defineProperty(row, 'deltas', {
+    configurable: true,
+    enumerable: true,
+    get(): (ComparisonDelta | undefined)[] {
+      const deltas = deltasAgainst(values, baseline);
+      Object.defineProperty(row, 'deltas', { value: deltas, configurable: true, enumerable: true, writable: true });
+      return deltas;
+    },
+    set(value: (ComparisonDelta | undefined)[] | undefined) {
+      Object.defineProperty(row, 'deltas', { value, configurable: true, enumerable: true, writable: true });
+    },
+  });
+}
+
+/**
  * The diff table of runs: one row per param, metric and tag key found in any run, one column per
  * run. Pure and deterministic, so the panel, the CLI and the exports all agree.
+ *
+ * Everything that does not depend on the options (the key matrix, whether a row differs, the best
+ * runs of a metric, the run order of a sort) is computed once per runs array and kept, so a toggle
+ * only re-orders columns and picks rows.
  */
 export function buildComparison(allRuns: readonly Run[], options: ComparisonOptions = {}): Comparison {
   const hidden = new Set(options.hiddenRunIds ?? []);
+  const cache = cacheOf(allRuns);
   // Columns are indexes into allRuns, so the key matrix (the costly part) is built once per runs array.
-  let order = allRuns.flatMap((r, i) => (hidden.has(r.id) ? [] : [i]));
-
-  if (options.sort) {
-    const { kind, key, descending } = options.sort;
-    const decorated = order.map((index) => ({ index, value: valueOf(allRuns[index] as Run, kind, key) }));
-    decorated.sort((a, b) => {
-      const missingA = a.value === undefined || a.value === null;
-      const missingB = b.value === undefined || b.value === null;
-      if (missingA || missingB) return missingA === missingB ? a.index - b.index : missingA ? 1 : -1;
-      const byValue = compareValues(a.value, b.value);
-      return (descending ? -byValue : byValue) || a.index - b.index;
-    });
-    order = decorated.map((d) => d.index);
-  }
+  let order = options.sort ? sortedOrder(allRuns, cache, options.sort).slice() : allRuns.map((_, i) => i);
+  if (hidden.size > 0) order = order.filter((i) => !hidden.has((allRuns[i] as Run).id));
 
   let baselineIndex: number | undefined;
   if (options.baselineRunId !== undefined) {
@@ -146,30 +162,55 @@ export function buildComparison(allRuns: readonly Run[], options: ComparisonOpti
     }
   }
   const identity = order.length === allRuns.length && order.every((v, i) => v === i);
+  // Where each run (by its index in allRuns) sits among the columns, to place cached best runs.
+  let columnOf: Int32Array | undefined;
+  const columnsOf = (runIndexes: readonly number[]): number[] => {
+    if (identity) return runIndexes.slice();
+    if (!columnOf) {
+      columnOf = new Int32Array(allRuns.length).fill(-1);
+      order.forEach((runIndex, column) => ((columnOf as Int32Array)[runIndex] = column));
+    }
+    const at = columnOf;
+    return runIndexes.map((i) => at[i] as number).sort((a, b) => a - b);
+  };
 
   const filter = options.filter?.trim().toLowerCase() ?? '';
   const rows: ComparisonRow[] = [];
   let totalRows = 0;
-  for (const { kind, key, values: column } of keyMatrix(allRuns)) {
+  for (const column of cache.matrix) {
+    const { kind, key } = column;
     if (options.kinds && !options.kinds.includes(kind)) continue;
-    const values = identity ? column : order.map((i) => column[i]);
-    if (hidden.size > 0 && values.every((v) => v === undefined)) continue;
+    let values: readonly (ComparisonValue | undefined)[] | undefined;
+    const ordered = (): readonly (ComparisonValue | undefined)[] => {
+      if (!values) {
+        const all = column.values;
+        if (identity) values = all;
+        else {
+          const picked = new Array<ComparisonValue | undefined>(order.length);
+          for (let c = 0; c < order.length; c++) picked[c] = all[order[c] as number];
+          values = picked;
+        }
+      }
+      return values;
+    };
+    if (hidden.size > 0 && ordered().every((v) => v === undefined)) continue;
     totalRows++;
-    if (filter && !key.toLowerCase().includes(filter) && !`${kind}:${key}`.toLowerCase().includes(filter)) continue;
-    const changed = values.some((v) => !sameValue(v, values[0]));
+    if (filter && !column.lowerKey.includes(filter) && !column.lowerKindKey.includes(filter)) continue;
+    // Whether the row differs does not depend on the column order; with hidden runs it is asked again.
+    const changed = hidden.size > 0 ? differs(ordered()) : column.changed;
     if (options.onlyChanged && !changed) continue;
-    const row: ComparisonRow = { kind, key, values, changed, best: [] };
+    const row: ComparisonRow = { kind, key, values: ordered(), changed, best: [] };
     if (kind === 'metric') {
       const chosen = options.directions?.[key];
-      const direction = chosen ?? inferMetricDirection(key);
+      const direction = chosen ?? column.inferred;
       if (direction) {
         row.direction = direction;
         row.directionSource = chosen ? 'user' : 'name';
-        row.best = bestColumns(values, direction);
+        row.best = hidden.size > 0 ? bestColumns(row.values, direction) : columnsOf(bestRunsOf(column, direction));
       }
     }
-    const base = baselineIndex === undefined ? undefined : values[baselineIndex];
-    if (typeof base === 'number' && kind !== 'tag') row.deltas = deltasAgainst(values, base);
+    const base = baselineIndex === undefined ? undefined : row.values[baselineIndex];
+    if (typeof base === 'number' && kind !== 'tag') defineLazyDeltas(row, row.values, base);
     rows.push(row);
   }
 
@@ -184,28 +225,86 @@ export function buildComparison(allRuns: readonly Run[], options: ComparisonOpti
   };
 }
 
+function differs(values: readonly (ComparisonValue | undefined)[]): boolean {
+  const first = values[0];
+  for (let i = 1; i < values.length; i++) if (!sameValue(values[i], first)) return true;
+  return false;
+}
+
 interface KeyColumn {
   kind: ComparisonRowKind;
   key: string;
+  lowerKey: string;
+  lowerKindKey: string;
   /** One value per run, in the order of the runs array. */
   values: readonly (ComparisonValue | undefined)[];
+  /** Some run's value differs from another's (a missing key counts as a value). */
+  changed: boolean;
+  /** Metric rows: the direction the name suggests. */
+  inferred?: MetricDirection;
+  /** Metric rows: indexes (into the runs array) of the best runs, per direction, once asked for. */
+  best: Partial<Record<MetricDirection, number[]>>;
+}
+
+interface RunsCache {
+  matrix: KeyColumn[];
+  /** Run order per sort (`kind\0key\0descending`), as indexes into the runs array. */
+  sorted: Map<string, number[]>;
 }
 
 // Keyed by the runs array itself: callers replace the array when a run changes (never mutate it),
-// so a toggle in the panel re-uses the matrix and only re-orders and re-ranks.
-const keyMatrices = new WeakMap<readonly Run[], KeyColumn[]>();
+// so a toggle in the panel re-uses the matrix and the per-row results and only re-orders columns.
+const caches = new WeakMap<readonly Run[], RunsCache>();
+
+function cacheOf(runs: readonly Run[]): RunsCache {
+  let cache = caches.get(runs);
+  if (!cache) {
+    cache = { matrix: keyMatrix(runs), sorted: new Map() };
+    caches.set(runs, cache);
+  }
+  return cache;
+}
+
+function bestRunsOf(column: KeyColumn, direction: MetricDirection): number[] {
+  let best = column.best[direction];
+  if (!best) {
+    best = bestColumns(column.values, direction);
+    column.best[direction] = best;
+  }
+  return best;
+}
+
+/** The runs' order by one key (stable, runs without the key last in input order), kept per sort. */
+function sortedOrder(runs: readonly Run[], cache: RunsCache, sort: ComparisonSort): readonly number[] {
+  const id = `${sort.kind}\u0000${sort.key}\u0000${sort.descending}`;
+  const cached = cache.sorted.get(id);
+  if (cached) return cached;
+  const column = cache.matrix.find((c) => c.kind === sort.kind && c.key === sort.key);
+  const values = column?.values;
+  const present: number[] = [];
+  const missing: number[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const v = values?.[i];
+    (v === undefined || v === null ? missing : present).push(i);
+  }
+  present.sort((a, b) => {
+    const byValue = compareValues(values?.[a], values?.[b]);
+    return (sort.descending ? -byValue : byValue) || a - b;
+  });
+  const order = present.concat(missing);
+  cache.sorted.set(id, order);
+  return order;
+}
 
 /** Params, then metrics, then tags, each in natural key order, with every run's value. */
 function keyMatrix(runs: readonly Run[]): KeyColumn[] {
-  const cached = keyMatrices.get(runs);
-  if (cached) return cached;
   const matrix: KeyColumn[] = [];
   for (const kind of ['param', 'metric', 'tag'] as const) {
     const bagOf = (run: Run): Record<string, ComparisonValue> =>
       kind === 'param' ? run.params : kind === 'metric' ? run.metrics : run.tags;
     const seen = new Set<string>();
     for (const run of runs) for (const key of Object.keys(bagOf(run))) seen.add(key);
-    const sorted = [...seen].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const sorted = [...seen].sort(collator.compare);
     const columns = sorted.map(() => new Array<ComparisonValue | undefined>(runs.length).fill(undefined));
     const at = new Map(sorted.map((key, i) => [key, columns[i]]));
     runs.forEach((run, j) => {
@@ -218,9 +317,21 @@ function keyMatrix(runs: readonly Run[]): KeyColumn[] {
         if (column) column[j] = bag[key];
       }
     });
-    sorted.forEach((key, i) => matrix.push({ kind, key, values: columns[i] ?? [] }));
+    sorted.forEach((key, i) => {
+      const values = columns[i] ?? [];
+      const inferred = kind === 'metric' ? inferMetricDirection(key) : undefined;
+      matrix.push({
+        kind,
+        key,
+        lowerKey: key.toLowerCase(),
+        lowerKindKey: `${kind}:${key}`.toLowerCase(),
+        values,
+        changed: differs(values),
+        ...(inferred ? { inferred } : {}),
+        best: {},
+      });
+    });
   }
-  keyMatrices.set(runs, matrix);
   return matrix;
 }
 

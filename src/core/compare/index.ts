@@ -10,7 +10,7 @@ export type {
   ComparisonValue,
 } from './comparison';
 export { inferMetricDirection, type MetricDirection } from './metricDirection';
-export { downsampleMinMax, smoothEma } from './seriesReduction';
+export { downsampleMinMax, historyBuckets, smoothEma } from './seriesReduction';
 export { toCsv, toMarkdown } from './tableExport';
 export { comparePanelHtml, panelContentSecurityPolicy, type PanelHtmlOptions } from './panelHtml';
 export { runsFromCommandArguments } from './commandArguments';

@@ -6,6 +6,8 @@ export interface PanelHtmlOptions {
   nonce: string;
   scriptUri: string;
   styleUri: string;
+  /** VS Code's icon font stylesheet (`codicon.css`, with `codicon.ttf` beside it). */
+  codiconsUri: string;
   title: string;
 }
 
@@ -36,6 +38,7 @@ export function comparePanelHtml(options: PanelHtmlOptions): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(panelContentSecurityPolicy(options.cspSource, options.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" nonce="${nonce}" href="${escapeAttribute(options.codiconsUri)}">
 <link rel="stylesheet" nonce="${nonce}" href="${escapeAttribute(options.styleUri)}">
 <title>${escapeAttribute(options.title)}</title>
 </head>

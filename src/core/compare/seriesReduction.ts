@@ -1,6 +1,21 @@
 import type { MetricPoint } from '../runs/model';
 
 /**
+ * Points per chart at most, shared by all runs of a request: a chart redraws its whole canvas on
+ * every hover and every hidden run, and the raster time grows with the points (the compareWebview
+ * benchmark measured 100,000 points at several hundred ms). A chart is a few hundred pixels wide, so
+ * 500 buckets (a low and a high per pixel) is all one run can show; 2,000 runs get 10 each.
+ */
+export const HISTORY_POINT_BUDGET = 40_000;
+const MAX_BUCKETS = 500;
+const MIN_BUCKETS = 10;
+
+/** The buckets each history of a chart with `runCount` runs is reduced to (`downsampleMinMax`). */
+export function historyBuckets(runCount: number): number {
+  return Math.max(MIN_BUCKETS, Math.min(MAX_BUCKETS, Math.floor(HISTORY_POINT_BUDGET / Math.max(1, runCount) / 2)));
+}
+
+/**
  * Reduces a long history to at most `2 × buckets + 2` points by keeping, in each bucket of
  * consecutive points, the lowest and the highest value (in their original order), plus the first and
  * last point. Spikes survive, unlike with averaging or striding, so a diverging run still looks

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { buildComparison, type Comparison } from '../../core/compare/comparison';
 import { comparePanelHtml } from '../../core/compare/panelHtml';
-import { downsampleMinMax } from '../../core/compare/seriesReduction';
+import { downsampleMinMax, historyBuckets } from '../../core/compare/seriesReduction';
 import { toCsv, toMarkdown } from '../../core/compare/tableExport';
 import type { MetricPoint, Run } from '../../core/runs/model';
 import {
@@ -29,10 +29,6 @@ export interface CompareRunProvider {
   openRun?(run: Run): unknown;
 }
 
-/** Points per history at most, shared by all runs of a request, so 2,000 long runs stay light. */
-const POINT_BUDGET = 400_000;
-const MAX_BUCKETS = 500;
-const MIN_BUCKETS = 50;
 const HISTORY_CONCURRENCY = 8;
 const LIVE_INTERVAL_MS = 3_000;
 
@@ -112,6 +108,7 @@ export class CompareRunsPanel implements vscode.Disposable {
       nonce: randomBytes(18).toString('base64'),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'compare.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'compare.css')).toString(),
+      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'codicon.css')).toString(),
       title: titleOf(this.runs.length),
     });
   }
@@ -164,7 +161,7 @@ export class CompareRunsPanel implements vscode.Disposable {
   private async sendHistories(requested: string[], metric: string): Promise<void> {
     const known = new Set(this.runIds);
     const runIds = requested.filter((id) => known.has(id));
-    const buckets = Math.max(MIN_BUCKETS, Math.min(MAX_BUCKETS, Math.floor(POINT_BUDGET / Math.max(1, runIds.length) / 2)));
+    const buckets = historyBuckets(runIds.length);
     let batch: MetricSeries[] = [];
     let lastPost = Date.now();
     const failures: string[] = [];

@@ -198,3 +198,156 @@ test('the compare command takes runs, arrays of runs, or tree items holding runs
   assert.deepEqual(runsFromCommandArguments([undefined, 'x', { id: 'nope' }]), []);
   assert.deepEqual(runsFromCommandArguments([]), []);
 });
+
+// ---- cached paths ---------------------------------------------------------------------------------
+
+/** Runs with ties, missing keys, nulls, NaN, infinities and text, from a fixed seed. */
+function awkwardRuns(count: number): Run[] {
+  let seed = 11;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
+  return Array.from({ length: count }, (_, i) => {
+    const params: Run['params'] = { lr: pick([0.1, 0.01, 0.001]), depth: 4, model: pick(['rf', 'gb', 'rf2', 'rf10', null]) };
+    if (random() < 0.3) params.only_some = pick([1, 'x', true]);
+    const metrics: Run['metrics'] = { val_loss: pick([0.5, 0.4, 0.4, NaN, Infinity, 0]), accuracy: pick([0.8, 0.9, 0.9]), steps: 10 };
+    if (random() < 0.5) metrics.rmse = random();
+    const tags: Run['tags'] = { team: pick(['a', 'b']) };
+    return run(`r${i}`, params, metrics, tags);
+  });
+}
+
+/** The comparison computed directly, without any cache: the reference the cached paths must equal. */
+function referenceComparison(allRuns: readonly Run[], options: Parameters<typeof buildComparison>[1] = {}): unknown {
+  const bag = (r: Run, kind: string): Record<string, unknown> => (kind === 'param' ? r.params : kind === 'metric' ? r.metrics : r.tags);
+  const same = (a: unknown, b: unknown): boolean =>
+    typeof a === 'number' && typeof b === 'number' ? a === b || (Number.isNaN(a) && Number.isNaN(b)) : a === b;
+  const compare = (a: unknown, b: unknown): number => {
+    if (typeof a === 'number' && typeof b === 'number') {
+      if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+      if (Number.isNaN(b)) return -1;
+      return a - b;
+    }
+    if (typeof a === 'number') return -1;
+    if (typeof b === 'number') return 1;
+    return String(a).localeCompare(String(b), undefined, { numeric: true });
+  };
+  const hidden = new Set(options.hiddenRunIds ?? []);
+  let order = allRuns.map((_, i) => i).filter((i) => !hidden.has(allRuns[i]!.id));
+  if (options.sort) {
+    const { kind, key, descending } = options.sort;
+    const value = (i: number): unknown => bag(allRuns[i]!, kind)[key];
+    const missing = (i: number): boolean => value(i) === undefined || value(i) === null;
+    order.sort((a, b) =>
+      missing(a) || missing(b)
+        ? missing(a) === missing(b)
+          ? a - b
+          : missing(a)
+            ? 1
+            : -1
+        : (descending ? -compare(value(a), value(b)) : compare(value(a), value(b))) || a - b,
+    );
+  }
+  let baselineIndex: number | undefined;
+  const at = order.findIndex((i) => allRuns[i]!.id === options.baselineRunId);
+  if (options.baselineRunId !== undefined && at >= 0) {
+    order = [order[at]!, ...order.filter((_, j) => j !== at)];
+    baselineIndex = 0;
+  }
+  const rows: unknown[] = [];
+  let totalRows = 0;
+  const filter = options.filter?.trim().toLowerCase() ?? '';
+  for (const kind of ['param', 'metric', 'tag'] as const) {
+    if (options.kinds && !options.kinds.includes(kind)) continue;
+    const keys = [...new Set(allRuns.flatMap((r) => Object.keys(bag(r, kind))))].sort((a, b) =>
+      a.localeCompare(b, undefined, { numeric: true }),
+    );
+    for (const key of keys) {
+      const values = order.map((i) => bag(allRuns[i]!, kind)[key]);
+      if (hidden.size > 0 && values.every((v) => v === undefined)) continue;
+      totalRows++;
+      if (filter && !key.toLowerCase().includes(filter) && !`${kind}:${key}`.toLowerCase().includes(filter)) continue;
+      const changed = values.some((v) => !same(v, values[0]));
+      if (options.onlyChanged && !changed) continue;
+      const row: Record<string, unknown> = { kind, key, values, changed, best: [] };
+      const direction = kind === 'metric' ? (options.directions?.[key] ?? inferMetricDirection(key)) : undefined;
+      if (direction) {
+        row.direction = direction;
+        row.directionSource = options.directions?.[key] ? 'user' : 'name';
+        const finite = values.flatMap((v, i) => (typeof v === 'number' && Number.isFinite(v) ? [i] : []));
+        const bestValue = finite.length === 0 ? undefined : Math[direction](...finite.map((i) => values[i] as number));
+        const best = finite.filter((i) => values[i] === bestValue);
+        row.best = best.length === finite.length && best.length > 1 ? [] : best;
+      }
+      const base = baselineIndex === undefined ? undefined : values[baselineIndex];
+      if (typeof base === 'number' && kind !== 'tag')
+        row.deltas = values.map((v) =>
+          typeof v !== 'number' || !Number.isFinite(v) || !Number.isFinite(base)
+            ? undefined
+            : { absolute: v - base, percent: base === 0 ? null : ((v - base) / Math.abs(base)) * 100 },
+        );
+      rows.push(row);
+    }
+  }
+  return {
+    runs: order.map((i) => ({ id: allRuns[i]!.id, name: allRuns[i]!.name, source: allRuns[i]!.source, status: allRuns[i]!.status })),
+    ...(baselineIndex === undefined ? {} : { baselineIndex }),
+    rows,
+    totalRows,
+  };
+}
+
+/** Every property read, as postMessage and JSON do: lazily computed deltas included. */
+const plain = (value: unknown): unknown => structuredClone(value);
+
+test('toggles served from the per-runs cache equal a comparison computed from scratch, in any order of toggles', () => {
+  const many = awkwardRuns(60);
+  const toggles: Parameters<typeof buildComparison>[1][] = [
+    {},
+    { onlyChanged: true },
+    { baselineRunId: 'r7' },
+    { sort: { kind: 'metric', key: 'val_loss', descending: false } },
+    { sort: { kind: 'metric', key: 'val_loss', descending: true }, baselineRunId: 'r3' },
+    { sort: { kind: 'param', key: 'model', descending: false }, onlyChanged: true },
+    { sort: { kind: 'param', key: 'only_some', descending: true } },
+    { sort: { kind: 'metric', key: 'no_such_key', descending: false } },
+    { directions: { steps: 'max', accuracy: 'min' }, baselineRunId: 'r0' },
+    { filter: 'LOSS', onlyChanged: true, sort: { kind: 'metric', key: 'rmse', descending: false } },
+    { hiddenRunIds: ['r1', 'r2', 'r5'], baselineRunId: 'r2', sort: { kind: 'metric', key: 'accuracy', descending: true } },
+    { hiddenRunIds: many.filter((r) => r.params.only_some === undefined).map((r) => r.id), onlyChanged: true },
+    { kinds: ['metric'], baselineRunId: 'r9', onlyChanged: true },
+  ];
+  // Twice over the same array (the second pass is served from the cache), and against a fresh array each time.
+  for (const pass of [1, 2])
+    for (const options of toggles) {
+      const expected = referenceComparison(many, options);
+      assert.deepStrictEqual(plain(buildComparison(many, options)), expected, `pass ${pass}, ${JSON.stringify(options)}`);
+      assert.deepStrictEqual(plain(buildComparison(many.slice(), options)), expected, `fresh array, ${JSON.stringify(options)}`);
+    }
+});
+
+test('deltas are computed when first read and then kept, and reach JSON and structured copies', () => {
+  const c = buildComparison(runs, { baselineRunId: 'b' });
+  const loss = c.rows.find((r) => r.key === 'val_loss');
+  assert.ok(loss);
+  const first = loss.deltas;
+  assert.equal(loss.deltas, first, 'the same array on every read');
+  assert.deepEqual(first?.[1], { absolute: 0.5 - 0.4, percent: ((0.5 - 0.4) / 0.4) * 100 });
+  const viaJson = JSON.parse(JSON.stringify(c)) as typeof c;
+  assert.equal(viaJson.rows.find((r) => r.key === 'accuracy')?.deltas?.length, 3);
+  assert.equal(structuredClone(c).rows.find((r) => r.key === 'lr')?.deltas?.[2]?.absolute, 0.001 - 0.01);
+  assert.ok(!('deltas' in (c.rows.find((r) => r.key === 'model') ?? {})), 'text rows carry no deltas at all');
+  loss.deltas = undefined;
+  assert.equal(loss.deltas, undefined, 'a row can still be given other deltas');
+});
+
+test('a sort by text keys orders numerically within text (rf2 before rf10), with null and missing last', () => {
+  const c = buildComparison(awkwardRuns(40), { sort: { kind: 'param', key: 'model', descending: false } });
+  const models = c.rows.find((r) => r.key === 'model')?.values ?? [];
+  const firstNull = models.indexOf(null);
+  assert.ok(firstNull > 0);
+  assert.deepEqual([...new Set(models.slice(0, firstNull))], ['gb', 'rf', 'rf2', 'rf10']);
+  assert.ok(models.slice(firstNull).every((m) => m === null));
+});

@@ -7,6 +7,7 @@ const options = {
   nonce: 'bm9uY2Utb25l',
   scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/compare.js',
   styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/compare.css',
+  codiconsUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/codicon.css',
   title: 'Compare 3 Runs',
 };
 
@@ -19,11 +20,17 @@ test('the panel CSP allows nothing but the bundle, its style, images and fonts, 
   assert.ok(!csp.includes('unsafe'));
 });
 
-test('the page loads one script and one stylesheet, both with the nonce, and holds no inline script', () => {
+test('the page loads one script and two stylesheets (codicons first, so the panel style wins), all with the nonce, and holds no inline script', () => {
   const html = comparePanelHtml(options);
   assert.equal(html.match(/<script\b/g)?.length, 1);
   assert.ok(html.includes(`<script nonce="${options.nonce}" src="${options.scriptUri}"></script>`));
-  assert.ok(html.includes(`<link rel="stylesheet" nonce="${options.nonce}" href="${options.styleUri}">`));
+  assert.deepEqual(
+    [...html.matchAll(/<link rel="stylesheet" nonce="([^"]*)" href="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+    [
+      [options.nonce, options.codiconsUri],
+      [options.nonce, options.styleUri],
+    ],
+  );
   assert.ok(html.includes('<meta http-equiv="Content-Security-Policy"'));
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { downsampleMinMax, smoothEma } from '../../../src/core/compare';
+import { historyBuckets, HISTORY_POINT_BUDGET } from '../../../src/core/compare/seriesReduction';
 import type { MetricPoint } from '../../../src/core/runs/model';
 
 const series = (values: number[]): MetricPoint[] => values.map((value, step) => ({ step, timestamp: 1000 + step, value }));
@@ -44,4 +45,15 @@ test('EMA smoothing is debiased, weight 0 is the identity, and NaN passes throug
   assert.ok(Number.isNaN(s[4]?.value));
   assert.ok((s[5]?.value ?? 0) < (s[3]?.value ?? 0));
   assert.equal(s[3]?.step, 3, 'steps and timestamps are kept');
+});
+
+test('a chart of many runs shares one point budget: full detail for a few runs, at least 10 buckets each for thousands', () => {
+  assert.equal(historyBuckets(1), 500);
+  assert.equal(historyBuckets(40), 500);
+  assert.equal(historyBuckets(100), 200);
+  assert.equal(historyBuckets(1000), 20);
+  assert.equal(historyBuckets(2000), 10);
+  assert.equal(historyBuckets(100_000), 10);
+  for (const runs of [50, 100, 400, 1000])
+    assert.ok(runs * (2 * historyBuckets(runs) + 2) <= HISTORY_POINT_BUDGET * 1.05, `${runs} runs stay within the budget`);
 });

@@ -3,7 +3,6 @@ import {
   BarElement,
   CategoryScale,
   Chart,
-  Legend,
   LinearScale,
   LineController,
   LineElement,
@@ -12,7 +11,6 @@ import {
   ScatterController,
   Tooltip,
   type ChartDataset,
-  type LegendItem,
 } from 'chart.js';
 import { smoothEma } from '../../../src/core/compare/seriesReduction';
 import type { MetricPoint, Run } from '../../../src/core/runs/model';
@@ -30,11 +28,7 @@ Chart.register(
   LogarithmicScale,
   CategoryScale,
   Tooltip,
-  Legend,
 );
-
-/** Above this many runs a legend is a wall of text: runs are shown and hidden from the table instead. */
-export const LEGEND_LIMIT = 20;
 
 export interface ChartTheme {
   foreground: string;
@@ -85,15 +79,29 @@ export interface HistoryChartOptions {
   logScale: boolean;
   xAxis: 'step' | 'time';
   hidden: ReadonlySet<string>;
-  onToggleRun(runId: string): void;
 }
 
 type XY = { x: number; y: number };
 
+/**
+ * Above this many curves a chart draws every run as one Chart.js dataset (runs apart by a gap, each
+ * segment in its run's colour): Chart.js looks datasets up by a linear search, so 2,000 datasets
+ * cost it millions of comparisons per redraw, while one dataset of 44,000 points does not.
+ */
+export const MERGE_CURVES_ABOVE = 100;
+const GAP: XY = { x: NaN, y: NaN };
+
 /** One metric's history for every run: a line per run, over step or wall-clock time. */
 export class HistoryChart {
   private readonly chart: Chart<'line', XY[]>;
-  private runIds: string[] = [];
+  /** Each run's dataset with what it was made from: showing, hiding or recolouring re-uses it. */
+  private readonly made = new Map<
+    string,
+    { points: MetricPoint[]; smoothing: number; xAxis: string; dataset: ChartDataset<'line', XY[]> }
+  >();
+  /** In the merged dataset: the run name and colour of each point. */
+  private pointRuns: string[] = [];
+  private pointColors: string[] = [];
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -107,10 +115,21 @@ export class HistoryChart {
         ...baseOptions(theme),
         parsing: false,
         normalized: true,
+        // Lines of many runs draw faster unsplit; a history has no gaps to show.
+        spanGaps: true,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         elements: { point: { radius: 0 }, line: { borderWidth: 1.5 } },
         scales: { x: { type: 'linear', ...axis(theme, 'step') }, y: { type: 'linear', ...axis(theme, metric) } },
-        plugins: { legend: { display: false, labels: { color: theme.foreground } } },
+        plugins: {
+          // The legend is the panel's run list beside the charts (RunLegend), for any number of runs.
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: (item) =>
+                `${this.pointRuns.length > 0 ? (this.pointRuns[item.dataIndex] ?? '') : (item.dataset.label ?? '')}: ${item.formattedValue}`,
+            },
+          },
+        },
       },
     });
   }
@@ -120,37 +139,70 @@ export class HistoryChart {
     colors: ReadonlyMap<string, string>,
     series: ReadonlyMap<string, MetricPoint[]>,
     options: HistoryChartOptions,
-  ): void {
+  ): number {
     const datasets: ChartDataset<'line', XY[]>[] = [];
-    this.runIds = [];
     for (const run of runs) {
       const points = series.get(run.id);
-      if (!points) continue;
-      const shown = smoothEma(points, options.smoothing);
-      const startTime = points[0]?.timestamp ?? 0;
-      datasets.push({
-        label: run.name || run.id,
-        data: shown.map((p) => ({ x: options.xAxis === 'step' ? p.step : (p.timestamp - startTime) / 1000, y: p.value })),
-        borderColor: colors.get(run.id) ?? '#888',
-        backgroundColor: colors.get(run.id) ?? '#888',
-        hidden: options.hidden.has(run.id),
-      });
-      this.runIds.push(run.id);
+      // A hidden run is left out rather than drawn hidden: with 2,000 runs every dataset counts on hover.
+      if (!points || options.hidden.has(run.id)) continue;
+      const color = colors.get(run.id) ?? '#888';
+      let made = this.made.get(run.id);
+      if (!made || made.points !== points || made.smoothing !== options.smoothing || made.xAxis !== options.xAxis) {
+        const shown = smoothEma(points, options.smoothing);
+        const startTime = points[0]?.timestamp ?? 0;
+        made = {
+          points,
+          smoothing: options.smoothing,
+          xAxis: options.xAxis,
+          dataset: {
+            label: run.name || run.id,
+            data: shown.map((p) => ({ x: options.xAxis === 'step' ? p.step : (p.timestamp - startTime) / 1000, y: p.value })),
+          },
+        };
+        this.made.set(run.id, made);
+      }
+      made.dataset.label = run.name || run.id;
+      made.dataset.borderColor = color;
+      made.dataset.backgroundColor = color;
+      datasets.push(made.dataset);
     }
-    this.chart.data.datasets = datasets;
+    const merge = datasets.length > MERGE_CURVES_ABOVE;
+    this.pointRuns = [];
+    this.pointColors = [];
+    if (merge) {
+      const data: XY[] = [];
+      for (const dataset of datasets) {
+        const color = String(dataset.borderColor);
+        for (const point of dataset.data) {
+          data.push(point);
+          this.pointRuns.push(dataset.label ?? '');
+          this.pointColors.push(color);
+        }
+        data.push(GAP);
+        this.pointRuns.push('');
+        this.pointColors.push(color);
+      }
+      const colorAt = this.pointColors;
+      this.chart.data.datasets = [
+        {
+          label: this.metric,
+          data,
+          spanGaps: false,
+          borderWidth: 1,
+          segment: { borderColor: (context) => colorAt[context.p0DataIndex] },
+        },
+      ];
+    } else this.chart.data.datasets = datasets;
+    // One merged dataset goes back to the first step for each run, so its x values are not sorted.
+    this.chart.options.normalized = !merge;
+    // A few runs: the tooltip lists each run at the step under the pointer; many: the nearest curve only.
+    this.chart.options.interaction = { mode: 'nearest', axis: merge ? 'xy' : 'x', intersect: false };
     const scales = this.chart.options.scales ?? {};
     scales.y = { type: options.logScale ? 'logarithmic' : 'linear', ...axis(this.theme, this.metric) };
     scales.x = { type: 'linear', ...axis(this.theme, options.xAxis === 'step' ? 'step' : 'seconds since start') };
     this.chart.options.scales = scales;
-    const legend = this.chart.options.plugins?.legend;
-    if (legend) {
-      legend.display = datasets.length > 1 && datasets.length <= LEGEND_LIMIT;
-      legend.onClick = (_event, item: LegendItem) => {
-        const runId = item.datasetIndex === undefined ? undefined : this.runIds[item.datasetIndex];
-        if (runId) options.onToggleRun(runId);
-      };
-    }
     this.chart.update('none');
+    return datasets.length;
   }
 
   get canvas(): HTMLCanvasElement {

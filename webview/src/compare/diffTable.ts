@@ -1,6 +1,6 @@
 import { formatDelta, formatValue, type Comparison, type ComparisonColumn, type ComparisonRow } from '../../../src/core/compare/comparison';
 import type { ComparisonSort } from '../../../src/core/compare/comparison';
-import { el } from './dom';
+import { codicon, el } from './dom';
 
 export interface DiffTableActions {
   sortBy(row: ComparisonRow): void;
@@ -171,7 +171,6 @@ export class DiffTable {
     });
     const pin = el('button', {
       className: 'icon',
-      text: baseline ? '◆' : '◇',
       title: baseline ? 'Baseline: the others show their change against this run' : 'Pin as baseline',
       attrs: {
         'data-action': 'baseline',
@@ -183,7 +182,6 @@ export class DiffTable {
     });
     const eye = el('button', {
       className: 'icon',
-      text: hidden ? '○' : '●',
       title: hidden ? 'Hidden from the charts: show' : 'Shown in the charts: hide',
       attrs: {
         'data-action': 'hide',
@@ -193,6 +191,8 @@ export class DiffTable {
         'aria-label': 'Hide in charts',
       },
     });
+    pin.append(codicon(baseline ? 'pinned' : 'pin'));
+    eye.append(codicon(hidden ? 'eye-closed' : 'eye'));
     cell.append(
       name,
       el('span', { className: 'header-tools' }, el('span', { className: `status status-${run.status}`, text: run.status }), pin, eye),
@@ -206,12 +206,15 @@ export class DiffTable {
     if (row.changed) cell.classList.add('changed');
     const sorted = model.sort?.kind === row.kind && model.sort.key === row.key ? model.sort : undefined;
     cell.setAttribute('aria-sort', !model.transposed ? 'none' : sorted ? (sorted.descending ? 'descending' : 'ascending') : 'none');
-    const sort = el('button', {
-      className: 'icon',
-      text: sorted ? (sorted.descending ? '▼' : '▲') : '⇅',
-      title: sorted ? `Runs sorted by ${row.key}, ${sorted.descending ? 'descending' : 'ascending'}` : `Sort runs by ${row.key}`,
-      attrs: { 'data-action': 'sort', 'data-row': index, type: 'button', 'aria-label': `Sort runs by ${row.key}` },
-    });
+    const sort = el(
+      'button',
+      {
+        className: `icon${sorted ? ' active' : ''}`,
+        title: sorted ? `Runs sorted by ${row.key}, ${sorted.descending ? 'descending' : 'ascending'}` : `Sort runs by ${row.key}`,
+        attrs: { 'data-action': 'sort', 'data-row': index, type: 'button', 'aria-label': `Sort runs by ${row.key}` },
+      },
+      codicon(sorted ? (sorted.descending ? 'arrow-down' : 'arrow-up') : 'arrow-both'),
+    );
     const tools = el('span', { className: 'header-tools' }, sort);
     if (row.kind === 'metric') {
       tools.append(
@@ -244,7 +247,7 @@ export class DiffTable {
     cell.title = text;
     if (row.best.includes(column)) {
       cell.classList.add('best');
-      cell.append(el('span', { className: 'best-mark', text: '★', attrs: { 'aria-label': 'best', role: 'img' } }));
+      cell.append(el('span', { className: 'best-mark codicon codicon-star-full', attrs: { 'aria-label': 'best', role: 'img' } }));
     }
     cell.append(el('span', { className: 'value', text }));
     const delta = row.deltas?.[column];

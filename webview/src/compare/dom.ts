@@ -55,3 +55,8 @@ export function themeColor(name: string, fallback: string): string {
   const value = getComputedStyle(document.body).getPropertyValue(`--vscode-${name}`).trim();
   return value.length > 0 ? value : fallback;
 }
+
+/** One of VS Code's codicons (the font ships with the panel); decorative, so hidden from screen readers. */
+export function codicon(name: string): HTMLSpanElement {
+  return el('span', { className: `codicon codicon-${name}`, attrs: { 'aria-hidden': 'true' } });
+}
