@@ -1,5 +1,6 @@
 import { parse as parseYamlValue } from 'yaml';
 import type { FileAccess } from '../fileAccess';
+import { ContentCache } from '../yaml/contentCache';
 
 /**
  * Looks a dotted param key up the way DVC does: nested mappings by own key, numeric segments index
@@ -28,9 +29,17 @@ export function lookupParam(value: unknown, key: string | readonly string[]): { 
 export async function readStructuredFile(path: string, files: FileAccess): Promise<unknown> {
   const text = await files.readText(path);
   if (text === undefined) return undefined;
-  try {
-    return parseYamlValue(text, { uniqueKeys: false }) as unknown;
-  } catch {
-    return undefined;
-  }
+  return structuredFiles.get(path, text, () => {
+    try {
+      return parseYamlValue(text, { uniqueKeys: false }) as unknown;
+    } catch {
+      return undefined;
+    }
+  });
 }
+
+/**
+ * Parsed params and metrics files by path and text: the tree, the status and the runner read the
+ * same params.yaml for every stage. Shared between callers, so the values are read-only.
+ */
+const structuredFiles = new ContentCache<unknown>(16);

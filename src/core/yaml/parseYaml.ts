@@ -1,5 +1,6 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { LineIndex, SOURCE, type Finding } from '../diagnostic';
+import { ContentCache } from './contentCache';
 
 export interface ParsedYaml {
   file: string;
@@ -21,9 +22,9 @@ const MAX_ALIAS_COUNT = 10_000;
  */
 export function parseYaml(file: string, text: string): ParsedYaml {
   const lines = new LineIndex(text);
-  const lineCounter = new LineCounter();
   const findings: Finding[] = [];
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  // Positions come from LineIndex; the parser's own LineCounter would only repeat that work.
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
   for (const error of doc.errors) {
     const [start, end] = error.pos;
     const duplicate = error.code === 'DUPLICATE_KEY';
@@ -65,6 +66,30 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     }
   }
   return { file, text, doc, lines, value, findings };
+}
+
+/**
+ * Parsed documents of the files validated last (a few large dvc.yaml files and their params
+ * files), so one validation, the inputs of the document and its language features share a parse.
+ */
+const parsedByPath = new ContentCache<ParsedYaml>(8);
+
+/**
+ * `parseYaml` of a file that is parsed again and again while its text stays the same. The result is
+ * shared between callers: read it, never change its document or findings.
+ */
+export function parseYamlCached(file: string, text: string): ParsedYaml {
+  return parsedByPath.get(file, text, () => parseYaml(file, text));
+}
+
+/** Drops every cached parse (tests, or memory pressure). */
+export function clearParseCache(): void {
+  parsedByPath.clear();
+}
+
+/** Whether the parse of `file` with exactly `text` is cached (for tests). */
+export function isParseCached(file: string, text: string): boolean {
+  return parsedByPath.has(file, text);
 }
 
 /** End offset of the plain or quoted key that starts at `start`. */
