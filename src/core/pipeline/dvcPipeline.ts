@@ -1,7 +1,8 @@
 import { dirname, join, normalize } from 'node:path';
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { SOURCE, type Finding, type Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
+import { parseParamsDocument } from '../params/paramLookup';
 import { ContentCache } from '../yaml/contentCache';
 import { parseYamlCached, type ParsedYaml } from '../yaml/parseYaml';
 import {
@@ -526,7 +527,7 @@ class PipelineParser {
         this.problem(node, 'dvc-vars-missing-file', `The vars file '${relPath}' does not exist: create it or fix the path.`);
       return;
     }
-    const { invalid, data, tooLarge } = contextFiles.get(path, text, () => readContextFile(text));
+    const { invalid, data, tooLarge } = contextFiles.get(path, text, () => readContextFile(path, text));
     if (invalid) {
       if (node) this.problem(node, 'dvc-vars-bad-file', `The vars file '${relPath}' is not valid YAML or JSON.`);
       return;
@@ -621,8 +622,8 @@ class PipelineParser {
  */
 const contextFiles = new ContentCache<{ invalid: boolean; tooLarge: boolean; data: CtxValue }>(16);
 
-function readContextFile(text: string): { invalid: boolean; tooLarge: boolean; data: CtxValue } {
-  const doc = parseDocument(text, { uniqueKeys: false });
+function readContextFile(path: string, text: string): { invalid: boolean; tooLarge: boolean; data: CtxValue } {
+  const doc = parseParamsDocument(path, text);
   if (doc.errors.length > 0) return { invalid: true, tooLarge: false, data: null };
   const budget = { left: MAX_CONTEXT_NODES };
   const data = nodeToContext(doc.contents, doc, budget);

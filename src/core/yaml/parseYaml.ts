@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { LineIndex, SOURCE, type Finding } from '../diagnostic';
 import { ContentCache } from './contentCache';
+import { parseBlockYaml } from './fastBlockYaml';
 
 export interface ParsedYaml {
   file: string;
@@ -20,11 +21,14 @@ const MAX_ALIAS_COUNT = 10_000;
  * Parses YAML keeping the CST positions, and turns every parser complaint into a finding at the
  * parser's own position. Never throws.
  */
-export function parseYaml(file: string, text: string): ParsedYaml {
+export function parseYaml(file: string, text: string, options: { fast?: boolean } = {}): ParsedYaml {
   const lines = new LineIndex(text);
   const findings: Finding[] = [];
-  // Positions come from LineIndex; the parser's own LineCounter would only repeat that work.
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  // Positions come from LineIndex; the parser's own LineCounter would only repeat that work. The
+  // fast reader gives the same nodes for plain block YAML and declines everything else.
+  const doc =
+    (options.fast === true ? parseBlockYaml(text) : undefined) ??
+    parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
   for (const error of doc.errors) {
     const [start, end] = error.pos;
     const duplicate = error.code === 'DUPLICATE_KEY';
@@ -76,10 +80,12 @@ const parsedByPath = new ContentCache<ParsedYaml>(8);
 
 /**
  * `parseYaml` of a file that is parsed again and again while its text stays the same. The result is
- * shared between callers: read it, never change its document or findings.
+ * shared between callers: read it, never change its document or findings. Comments are not kept on
+ * its nodes when the fast reader parsed it (see fastBlockYaml.ts).
  */
 export function parseYamlCached(file: string, text: string): ParsedYaml {
-  return parsedByPath.get(file, text, () => parseYaml(file, text));
+  // The validators read values and positions, never comments, so the fast reader serves them.
+  return parsedByPath.get(file, text, () => parseYaml(file, text, { fast: true }));
 }
 
 /** Drops every cached parse (tests, or memory pressure). */
