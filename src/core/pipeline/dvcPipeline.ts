@@ -115,10 +115,16 @@ async function parseDvcPipelineUncached(file: string, parsed: ParsedYaml, files:
 async function parsePipeline(file: string, parsed: ParsedYaml, files: FileAccess): Promise<DvcPipelineParse> {
   const parser = new PipelineParser(parsed, files);
   const stages = await parser.parse();
+  const globalContext = parser.globalContext;
+  let context: Record<string, unknown> | undefined;
   return {
     pipeline: { file, stages },
     problems: parser.problems,
-    context: toPlain(parser.globalContext) as Record<string, unknown>,
+    // Only completion reads it, and converting a large params.yaml costs as much as a stage list.
+    get context() {
+      context ??= toPlain(globalContext) as Record<string, unknown>;
+      return context;
+    },
     yamlFindings: parsed.findings,
     contextSources: parser.contextSources,
   };
