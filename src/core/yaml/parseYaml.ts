@@ -26,9 +26,30 @@ export function parseYaml(file: string, text: string, options: { fast?: boolean 
   const findings: Finding[] = [];
   // Positions come from LineIndex; the parser's own LineCounter would only repeat that work. The
   // fast reader gives the same nodes for plain block YAML and declines everything else.
-  const doc =
-    (options.fast === true ? parseBlockYaml(text) : undefined) ??
-    parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  const fastDoc = options.fast === true ? parseBlockYaml(text) : undefined;
+  if (fastDoc !== undefined) {
+    // No errors, warnings or aliases by construction, so building the value cannot fail: it is
+    // built when first read (the dvc.yaml checks read the nodes, not the value).
+    let value: unknown;
+    let built = false;
+    const parsed: ParsedYaml = {
+      file,
+      text,
+      doc: fastDoc,
+      lines,
+      findings,
+      get value() {
+        if (!built) {
+          value = fastDoc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+          built = true;
+        }
+        return value;
+      },
+    };
+    readByFastReader.add(parsed);
+    return parsed;
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
   for (const error of doc.errors) {
     const [start, end] = error.pos;
     const duplicate = error.code === 'DUPLICATE_KEY';
@@ -96,6 +117,23 @@ export function clearParseCache(): void {
 /** Whether the parse of `file` with exactly `text` is cached (for tests). */
 export function isParseCached(file: string, text: string): boolean {
   return parsedByPath.has(file, text);
+}
+
+/** Parses the fast reader made: their value is a mapping, and is built only when read. */
+const readByFastReader = new WeakSet<ParsedYaml>();
+
+/**
+ * Whether the document's value is a mapping or list (not missing, not a scalar), without building
+ * the value of a document the fast reader read (its root is always a mapping).
+ */
+export function valueIsCollection(parsed: ParsedYaml): boolean {
+  if (readByFastReader.has(parsed)) return true;
+  return parsed.value !== undefined && parsed.value !== null && typeof parsed.value === 'object';
+}
+
+/** Whether the document has a value at all (no syntax error, no alias bomb), without building it. */
+export function hasValue(parsed: ParsedYaml): boolean {
+  return readByFastReader.has(parsed) || parsed.value !== undefined;
 }
 
 /** End offset of the plain or quoted key that starts at `start`. */
