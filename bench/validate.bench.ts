@@ -4,7 +4,8 @@
  * 3 deps, 3 params, 1 out and 1 metric; stage N/2 has one unknown key).
  *
  * Measured, per repetition with fresh server processes (so every open is cold):
- * - in-process: `validateFile` on the file (structure, params, graph: every check the editor shows);
+ * - in-process: `validateFile` on the file (structure, params, graph: every check the editor shows),
+ *   with the parse caches emptied first;
  * - our server over stdio: didOpen → the pull-diagnostics answer, then a full-text didChange that
  *   adds a second unknown key → the next answer;
  * - yaml-language-server 1.x over stdio: didOpen → first publishDiagnostics, didChange → next one
@@ -29,7 +30,9 @@ import {
   type Diagnostic,
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
+import { clearPipelineCache } from '../src/core/pipeline/dvcPipeline';
 import { validateFile } from '../src/core/validation/validateFile';
+import { clearParseCache } from '../src/core/yaml/parseYaml';
 
 const repoRoot = resolve(__dirname, '..', existsSync(resolve(__dirname, '..', 'package.json')) ? '' : '..');
 const arg = (name: string, fallback: string): string => {
@@ -279,6 +282,9 @@ async function main(): Promise<void> {
     const ourRuns: Timing[] = [];
     const peerRuns: Timing[] = [];
     for (let rep = 0; rep < REPS; rep++) {
+      // Without the parses kept from the repetition before: a validation of a text not seen yet.
+      clearParseCache();
+      clearPipelineCache();
       const started = performance.now();
       const findings = await validateFile(file);
       inProcess.push(performance.now() - started);

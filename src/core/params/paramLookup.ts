@@ -1,5 +1,7 @@
-import { parse as parseYamlValue } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import type { FileAccess } from '../fileAccess';
+import { ContentCache } from '../yaml/contentCache';
+import { parseBlockYaml } from '../yaml/fastBlockYaml';
 
 /**
  * Looks a dotted param key up the way DVC does: nested mappings by own key, numeric segments index
@@ -28,9 +30,30 @@ export function lookupParam(value: unknown, key: string | readonly string[]): { 
 export async function readStructuredFile(path: string, files: FileAccess): Promise<unknown> {
   const text = await files.readText(path);
   if (text === undefined) return undefined;
-  try {
-    return parseYamlValue(text, { uniqueKeys: false }) as unknown;
-  } catch {
-    return undefined;
-  }
+  return structuredFiles.get(path, text, () => {
+    const doc = parseParamsDocument(path, text);
+    if (doc.errors.length > 0) return undefined;
+    try {
+      return doc.toJS() as unknown;
+    } catch {
+      return undefined;
+    }
+  });
 }
+
+/**
+ * A params, vars or metrics file as a YAML document (duplicate keys keep the last value, as DVC's
+ * reader does), by path and text: the pipeline parser's interpolation context and the tree's param
+ * values come from the same parse of params.yaml. Shared, so read-only.
+ */
+export function parseParamsDocument(path: string, text: string): Document.Parsed {
+  return paramsDocuments.get(path, text, () => parseBlockYaml(text) ?? parseDocument(text, { uniqueKeys: false }));
+}
+
+const paramsDocuments = new ContentCache<Document.Parsed>(16);
+
+/**
+ * Parsed params and metrics files by path and text: the tree, the status and the runner read the
+ * same params.yaml for every stage. Shared between callers, so the values are read-only.
+ */
+const structuredFiles = new ContentCache<unknown>(16);

@@ -1,8 +1,10 @@
 import { dirname, join, normalize } from 'node:path';
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { SOURCE, type Finding, type Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
-import { parseYaml, type ParsedYaml } from '../yaml/parseYaml';
+import { parseParamsDocument } from '../params/paramLookup';
+import { ContentCache } from '../yaml/contentCache';
+import { parseYamlCached, type ParsedYaml } from '../yaml/parseYaml';
 import {
   interpolateString,
   isCtxDict,
@@ -48,9 +50,53 @@ export const DEFAULT_PARAMS_FILE = 'params.yaml';
  * in every value, and keeps where each stage, dep, out and param was written. Never throws: what
  * DVC would refuse becomes a problem and the rest of the pipeline is still returned.
  */
-export async function parseDvcPipeline(file: string, text: string, files: FileAccess): Promise<DvcPipelineParse> {
+export async function parseDvcPipeline(file: string, source: string | ParsedYaml, files: FileAccess): Promise<DvcPipelineParse> {
+  const parsed = typeof source === 'string' ? parseYamlCached(file, source) : source;
+  const cached = lastParses.get(file);
+  if (cached !== undefined && cached.parsed.text === parsed.text && (await sameInputs(cached.inputs, files))) {
+    // The same text, on a document parsed again (another request), still reads the same files.
+    return cached.result;
+  }
+  const inputs = new Map<string, string | undefined>();
+  const recording: FileAccess = {
+    readText: async (path) => {
+      const text = await files.readText(path);
+      inputs.set(path, text);
+      return text;
+    },
+    exists: (path) => files.exists(path),
+  };
+  const result = await parseDvcPipelineUncached(file, parsed, recording);
+  lastParses.set(file, { parsed, inputs, result });
+  if (lastParses.size > MAX_CACHED_PIPELINES) {
+    const oldest = lastParses.keys().next().value;
+    if (oldest !== undefined) lastParses.delete(oldest);
+  }
+  return result;
+}
+
+/**
+ * The last parse of each dvc.yaml, with the text of every params and vars file it read: valid while
+ * the dvc.yaml and those files read the same. The language server asks for it on every diagnostics
+ * pull, for the files a document depends on, and for hover, completion and go-to-definition.
+ */
+const lastParses = new Map<string, { parsed: ParsedYaml; inputs: Map<string, string | undefined>; result: DvcPipelineParse }>();
+const MAX_CACHED_PIPELINES = 8;
+
+async function sameInputs(inputs: Map<string, string | undefined>, files: FileAccess): Promise<boolean> {
+  for (const [path, text] of inputs) if ((await files.readText(path)) !== text) return false;
+  return true;
+}
+
+/** Forgets every cached pipeline parse (tests). */
+export function clearPipelineCache(): void {
+  lastParses.clear();
+  contextFiles.clear();
+}
+
+async function parseDvcPipelineUncached(file: string, parsed: ParsedYaml, files: FileAccess): Promise<DvcPipelineParse> {
   try {
-    return await parsePipeline(file, text, files);
+    return await parsePipeline(file, parsed, files);
   } catch (error) {
     // Nesting deep enough to exhaust the stack (with aliases multiplying it) is refused, not thrown.
     if (!(error instanceof RangeError)) throw error;
@@ -66,14 +112,19 @@ export async function parseDvcPipeline(file: string, text: string, files: FileAc
   }
 }
 
-async function parsePipeline(file: string, text: string, files: FileAccess): Promise<DvcPipelineParse> {
-  const parsed = parseYaml(file, text);
+async function parsePipeline(file: string, parsed: ParsedYaml, files: FileAccess): Promise<DvcPipelineParse> {
   const parser = new PipelineParser(parsed, files);
   const stages = await parser.parse();
+  const globalContext = parser.globalContext;
+  let context: Record<string, unknown> | undefined;
   return {
     pipeline: { file, stages },
     problems: parser.problems,
-    context: toPlain(parser.globalContext) as Record<string, unknown>,
+    // Only completion reads it, and converting a large params.yaml costs as much as a stage list.
+    get context() {
+      context ??= toPlain(globalContext) as Record<string, unknown>;
+      return context;
+    },
     yamlFindings: parsed.findings,
     contextSources: parser.contextSources,
   };
@@ -482,14 +533,12 @@ class PipelineParser {
         this.problem(node, 'dvc-vars-missing-file', `The vars file '${relPath}' does not exist: create it or fix the path.`);
       return;
     }
-    const doc = parseDocument(text, { uniqueKeys: false });
-    if (doc.errors.length > 0) {
+    const { invalid, data, tooLarge } = contextFiles.get(path, text, () => readContextFile(path, text));
+    if (invalid) {
       if (node) this.problem(node, 'dvc-vars-bad-file', `The vars file '${relPath}' is not valid YAML or JSON.`);
       return;
     }
-    const budget = { left: MAX_CONTEXT_NODES };
-    const data = nodeToContext(doc.contents, doc, budget);
-    if (budget.left < 0) {
+    if (tooLarge) {
       if (node) this.problem(node, 'dvc-vars-bad-file', `The vars file '${relPath}' expands to too many values (aliases?); simplify it.`);
       return;
     }
@@ -571,6 +620,20 @@ class PipelineParser {
       ...(data ? { data } : {}),
     });
   }
+}
+
+/**
+ * params.yaml and vars files as interpolation data, by path and text: every stage's parse of a
+ * pipeline, and every validation after an edit of the dvc.yaml, reads the same params.yaml.
+ */
+const contextFiles = new ContentCache<{ invalid: boolean; tooLarge: boolean; data: CtxValue }>(16);
+
+function readContextFile(path: string, text: string): { invalid: boolean; tooLarge: boolean; data: CtxValue } {
+  const doc = parseParamsDocument(path, text);
+  if (doc.errors.length > 0) return { invalid: true, tooLarge: false, data: null };
+  const budget = { left: MAX_CONTEXT_NODES };
+  const data = nodeToContext(doc.contents, doc, budget);
+  return { invalid: false, tooLarge: budget.left < 0, data };
 }
 
 function cloneContext(context: CtxDict): CtxDict {

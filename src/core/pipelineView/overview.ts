@@ -68,7 +68,8 @@ export async function loadPipelineOverview(
   const graph = buildStageGraph([pipeline]);
   const cycles = findCycles(graph).map((cycle) => cycle.map((id) => stageNameOf(graph, id)));
   const ordered = topologicalOrder(graph).map((id) => stageNameOf(graph, id));
-  const onCycle = pipeline.stages.map((s) => s.name).filter((name) => !ordered.includes(name));
+  const inOrder = new Set(ordered);
+  const onCycle = pipeline.stages.map((s) => s.name).filter((name) => !inOrder.has(name));
   const order = [...ordered, ...onCycle];
   const byName = new Map(pipeline.stages.map((s) => [s.name, s]));
 

@@ -1,7 +1,7 @@
 import type { Node } from 'yaml';
 import dvcSchema from '../../../schemas/dvc.schema.json';
 import type { Finding } from '../diagnostic';
-import { keyNodeAt, type ParsedYaml } from '../yaml/parseYaml';
+import { hasValue, keyNodeAt, type ParsedYaml } from '../yaml/parseYaml';
 import { didYouMean, didYouMeanSuffix } from './didYouMean';
 import { findingAt } from './findings';
 import { describeType, describeTypes, SchemaOnYaml, type JsonSchema, type Path, type SchemaIssue } from './schemaOnYaml';
@@ -13,7 +13,7 @@ let walker: SchemaOnYaml | undefined;
  * missing `cmd`. A `${...}` value is accepted wherever DVC would substitute it first.
  */
 export function checkDvcStructure(parsed: ParsedYaml): Finding[] {
-  if (parsed.value === undefined || parsed.doc.contents === null) return [];
+  if (!hasValue(parsed) || parsed.doc.contents === null) return [];
   walker ??= new SchemaOnYaml(dvcSchema as JsonSchema);
   const issues = walker.validate(parsed.doc.contents as Node);
   // `cmdd:` is one mistake: report the typo, not also the missing `cmd`.

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import type { FileAccess } from '../fileAccess';
-import { parseYaml } from '../yaml/parseYaml';
+import { parseYamlCached } from '../yaml/parseYaml';
 import { lookupParam } from '../params/paramLookup';
 
 /** A params file as the checks see it: its data, or why it cannot be looked into. */
@@ -36,7 +36,8 @@ export class ParamsFiles {
       }
     }
     if (ext === '.yaml' || ext === '.yml') {
-      const parsed = parseYaml(path, text);
+      // Cached by text: every validation of a dvc.yaml reads the same params.yaml.
+      const parsed = parseYamlCached(path, text);
       return parsed.value === undefined && parsed.findings.some((f) => f.severity === 'error')
         ? { state: 'unreadable' }
         : { state: 'ok', value: parsed.value };

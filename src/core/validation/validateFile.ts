@@ -1,7 +1,7 @@
 import { compareFindings, type Finding } from '../diagnostic';
 import { diskFileAccess, type FileAccess } from '../fileAccess';
 import { fileKindOf } from '../fileKinds';
-import { parseYaml, type ParsedYaml } from '../yaml/parseYaml';
+import { parseYamlCached, valueIsCollection, type ParsedYaml } from '../yaml/parseYaml';
 import { parseDvcPipeline } from '../pipeline/dvcPipeline';
 import { checkDataContract } from './dataContract';
 import { checkDvcGraph } from './dvcGraph';
@@ -48,7 +48,7 @@ export async function validateFile(
     if (kind === undefined || kind === 'dockerfile' || kind === 'dvcLock') return [];
     const text = await files.readText(path);
     if (text === undefined) return [];
-    const parsed = parseYaml(path, text);
+    const parsed = parseYamlCached(path, text);
     const findings = [...parsed.findings];
     for (const [name, check] of CHECKERS[kind] ?? []) {
       try {
@@ -69,8 +69,9 @@ const COVERED_BY_STRUCTURE = new Set(['dvc-missing-cmd', 'dvc-missing-do', 'dvc-
 /** Structure from the schema, then the expanded pipeline: its own problems, params and graph. */
 async function checkDvc(parsed: ParsedYaml, files: FileAccess): Promise<Finding[]> {
   const structure = checkDvcStructure(parsed);
-  if (parsed.value === undefined || parsed.value === null || typeof parsed.value !== 'object') return structure;
-  const { pipeline, problems } = await parseDvcPipeline(parsed.file, parsed.text, files);
+  if (!valueIsCollection(parsed)) return structure;
+  // The document parsed above, not the text: parsing a large dvc.yaml is most of a validation.
+  const { pipeline, problems } = await parseDvcPipeline(parsed.file, parsed, files);
   const taken = new Set(structure.map((f) => `${f.range.start.line}:${f.range.start.character}`));
   const own = problems.filter(
     (p) => p.file === parsed.file && !COVERED_BY_STRUCTURE.has(p.code) && !taken.has(`${p.range.start.line}:${p.range.start.character}`),

@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { diskFileAccess, type FileAccess } from '../fileAccess';
 import { fileKindOf } from '../fileKinds';
 import { parseDvcPipeline } from '../pipeline/dvcPipeline';
-import { parseYaml } from '../yaml/parseYaml';
+import { parseYamlCached } from '../yaml/parseYaml';
 import { dataFileCandidates } from './dataContract';
 import type { ValidationOptions } from './options';
 import { findParamsSchema } from './paramsSchema';
@@ -28,10 +28,10 @@ export async function validationInputs(
       case 'dvc': {
         inputs.add(join(folder, 'params.yaml'));
         if (text === undefined) break;
-        const { pipeline } = await parseDvcPipeline(path, text, files);
+        const parsed = parseYamlCached(path, text);
+        const { pipeline } = await parseDvcPipeline(path, parsed, files);
         for (const stage of pipeline.stages) for (const param of stage.params) inputs.add(resolve(stage.wdir, param.file));
-        const value = parseYaml(path, text).value as
-          { vars?: unknown; stages?: Record<string, { vars?: unknown; wdir?: unknown }> } | undefined;
+        const value = parsed.value as { vars?: unknown; stages?: Record<string, { vars?: unknown; wdir?: unknown }> } | undefined;
         const varFiles = (vars: unknown, base: string): void => {
           if (!Array.isArray(vars)) return;
           for (const entry of vars) if (typeof entry === 'string') inputs.add(resolve(base, entry.split(':')[0] ?? entry));
@@ -45,7 +45,7 @@ export async function validationInputs(
       }
       case 'params': {
         if (text !== undefined) {
-          const source = await findParamsSchema(parseYaml(path, text), files, options);
+          const source = await findParamsSchema(parseYamlCached(path, text), files, options);
           if (source !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.location)) inputs.add(source.location);
         }
         inputs.add(join(folder, 'params.schema.json'));
@@ -58,7 +58,7 @@ export async function validationInputs(
         for (const candidate of await dataFileCandidates(path, files, options)) inputs.add(candidate);
         break;
       case 'mlproject': {
-        const value = text === undefined ? undefined : (parseYaml(path, text).value as Record<string, unknown> | undefined);
+        const value = text === undefined ? undefined : (parseYamlCached(path, text).value as Record<string, unknown> | undefined);
         for (const key of ['conda_env', 'python_env']) {
           const env = value?.[key];
           if (typeof env === 'string' && env !== '') inputs.add(resolve(folder, env));

@@ -1,5 +1,7 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { LineIndex, SOURCE, type Finding } from '../diagnostic';
+import { ContentCache } from './contentCache';
+import { parseBlockYaml } from './fastBlockYaml';
 
 export interface ParsedYaml {
   file: string;
@@ -19,11 +21,35 @@ const MAX_ALIAS_COUNT = 10_000;
  * Parses YAML keeping the CST positions, and turns every parser complaint into a finding at the
  * parser's own position. Never throws.
  */
-export function parseYaml(file: string, text: string): ParsedYaml {
+export function parseYaml(file: string, text: string, options: { fast?: boolean } = {}): ParsedYaml {
   const lines = new LineIndex(text);
-  const lineCounter = new LineCounter();
   const findings: Finding[] = [];
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  // Positions come from LineIndex; the parser's own LineCounter would only repeat that work. The
+  // fast reader gives the same nodes for plain block YAML and declines everything else.
+  const fastDoc = options.fast === true ? parseBlockYaml(text) : undefined;
+  if (fastDoc !== undefined) {
+    // No errors, warnings or aliases by construction, so building the value cannot fail: it is
+    // built when first read (the dvc.yaml checks read the nodes, not the value).
+    let value: unknown;
+    let built = false;
+    const parsed: ParsedYaml = {
+      file,
+      text,
+      doc: fastDoc,
+      lines,
+      findings,
+      get value() {
+        if (!built) {
+          value = fastDoc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+          built = true;
+        }
+        return value;
+      },
+    };
+    readByFastReader.add(parsed);
+    return parsed;
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
   for (const error of doc.errors) {
     const [start, end] = error.pos;
     const duplicate = error.code === 'DUPLICATE_KEY';
@@ -65,6 +91,49 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     }
   }
   return { file, text, doc, lines, value, findings };
+}
+
+/**
+ * Parsed documents of the files validated last (a few large dvc.yaml files and their params
+ * files), so one validation, the inputs of the document and its language features share a parse.
+ */
+const parsedByPath = new ContentCache<ParsedYaml>(8);
+
+/**
+ * `parseYaml` of a file that is parsed again and again while its text stays the same. The result is
+ * shared between callers: read it, never change its document or findings. Comments are not kept on
+ * its nodes when the fast reader parsed it (see fastBlockYaml.ts).
+ */
+export function parseYamlCached(file: string, text: string): ParsedYaml {
+  // The validators read values and positions, never comments, so the fast reader serves them.
+  return parsedByPath.get(file, text, () => parseYaml(file, text, { fast: true }));
+}
+
+/** Drops every cached parse (tests, or memory pressure). */
+export function clearParseCache(): void {
+  parsedByPath.clear();
+}
+
+/** Whether the parse of `file` with exactly `text` is cached (for tests). */
+export function isParseCached(file: string, text: string): boolean {
+  return parsedByPath.has(file, text);
+}
+
+/** Parses the fast reader made: their value is a mapping, and is built only when read. */
+const readByFastReader = new WeakSet<ParsedYaml>();
+
+/**
+ * Whether the document's value is a mapping or list (not missing, not a scalar), without building
+ * the value of a document the fast reader read (its root is always a mapping).
+ */
+export function valueIsCollection(parsed: ParsedYaml): boolean {
+  if (readByFastReader.has(parsed)) return true;
+  return parsed.value !== undefined && parsed.value !== null && typeof parsed.value === 'object';
+}
+
+/** Whether the document has a value at all (no syntax error, no alias bomb), without building it. */
+export function hasValue(parsed: ParsedYaml): boolean {
+  return readByFastReader.has(parsed) || parsed.value !== undefined;
 }
 
 /** End offset of the plain or quoted key that starts at `start`. */

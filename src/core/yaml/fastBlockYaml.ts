@@ -1,0 +1,304 @@
+import { Document, Pair, Scalar, YAMLMap, YAMLSeq, isScalar, type Node } from 'yaml';
+
+/**
+ * A fast reader for the plain block YAML that dvc.yaml files are written in: nested mappings and
+ * lists, one `key: value` or `- value` per line, plain and simply quoted scalars, comments. It
+ * builds the same nodes as the yaml library (same classes, values, ranges and scalar styles, with
+ * the library's own core-schema tags resolving plain scalars), at a fraction of the cost, because
+ * it skips the library's token stream and concrete syntax tree.
+ *
+ * Anything else (flow collections, anchors and aliases, tags, block scalars, multi-line scalars,
+ * escapes, tabs, CR line ends, duplicate keys, several documents, whatever the library would report
+ * an error or a warning for) makes it return undefined, and the caller parses with the library. So
+ * the nodes it returns are those the library would have built, and it never reports anything.
+ * Comments are skipped, not attached to nodes: callers that read comments use the library.
+ */
+export function parseBlockYaml(text: string): Document.Parsed | undefined {
+  if (text.length === 0 || /[\t\r\uFEFF]/.test(text)) return undefined;
+  try {
+    const reader = new BlockReader(text);
+    const root = reader.document();
+    if (root === undefined) return undefined;
+    const doc = new Document(null, OPTIONS) as Document.Parsed;
+    doc.contents = root as unknown as Document.Parsed['contents'];
+    doc.range = [root.range?.[0] ?? 0, root.range?.[1] ?? 0, root.range?.[2] ?? 0];
+    return doc;
+  } catch (error) {
+    if (error === UNSUPPORTED) return undefined;
+    throw error;
+  }
+}
+
+const OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
+const UNSUPPORTED = Symbol('unsupported');
+const MAX_DEPTH = 64;
+
+interface Line {
+  /** Offset of the line's first character. */
+  start: number;
+  /** Offset of its end (the newline, or the end of the text). */
+  end: number;
+  /** Offset after its newline. */
+  next: number;
+  /** Spaces before the content. */
+  indent: number;
+}
+
+interface Tag {
+  default?: boolean | 'key';
+  tag: string;
+  test?: RegExp;
+  format?: string;
+  resolve: (value: string, onError: (message: string) => void, options: object) => unknown;
+}
+
+const schemaTags = (): { tags: Tag[]; string: Tag } => {
+  const schema = new Document(null, OPTIONS).schema as unknown as { tags: Tag[] };
+  const string = schema.tags.find((t) => t.tag === 'tag:yaml.org,2002:str');
+  if (string === undefined) throw new Error('the yaml library has no string tag');
+  return { tags: schema.tags, string };
+};
+let tags: ReturnType<typeof schemaTags> | undefined;
+
+function unsupported(): never {
+  throw UNSUPPORTED;
+}
+
+/** What a plain scalar (or key) cannot start with; `-`, `?` and `:` may when a non-space follows. */
+const INDICATOR = /^(?:[,[\]{}#&*!|>'"%@`]|[-?:](?: |$))/;
+
+class BlockReader {
+  private readonly lines: Line[] = [];
+  private at = 0;
+  private depth = 0;
+  private readonly docOptions = new Document(null, OPTIONS).options;
+
+  constructor(private readonly text: string) {
+    const pendingComments: number[] = [];
+    for (let start = 0; start < text.length;) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      let indent = 0;
+      while (text.charCodeAt(start + indent) === 32) indent++;
+      const first = start + indent;
+      if (first < end && text.charCodeAt(first) === 35) {
+        // The library counts some comment lines into the end of the value before them; a comment
+        // lined up with the key after it (or above the first line) is the one case where it never does.
+        if (this.lines.length > 0) pendingComments.push(indent);
+      } else if (first < end) {
+        // A document marker or directive is not handled.
+        if (indent === 0 && (text.startsWith('---', start) || text.startsWith('...', start) || text[start] === '%')) unsupported();
+        if (pendingComments.some((c) => c !== indent)) unsupported();
+        pendingComments.length = 0;
+        this.lines.push({ start, end, next: Math.min(end + 1, text.length), indent });
+      }
+      start = end + 1;
+    }
+    if (pendingComments.length > 0) unsupported();
+  }
+
+  document(): YAMLMap | undefined {
+    const first = this.lines[0];
+    if (first === undefined || first.indent !== 0) return undefined;
+    const root = this.map(0, first.start);
+    if (this.at < this.lines.length) unsupported();
+    return root;
+  }
+
+  /** A block mapping whose keys sit at `indent`; its first key starts at `firstKey`. */
+  private map(indent: number, firstKey: number): YAMLMap {
+    const map = new YAMLMap<Node, Node | null>();
+    const seen = new Set<unknown>();
+    let keyStart = firstKey;
+    let end = firstKey;
+    for (;;) {
+      const line = this.lines[this.at];
+      if (line === undefined) break;
+      const colon = this.keyEnd(keyStart, line.end);
+      const key = this.plain(keyStart, colon, colon);
+      if (seen.has(key.value) || key.value === '<<' || (key.value !== null && typeof key.value === 'object')) unsupported();
+      seen.add(key.value);
+      const rest = this.skipSpaces(colon + 1, line.end);
+      let value: Node | null;
+      if (rest < line.end && this.text.charCodeAt(rest) !== 35) {
+        this.at++;
+        value = this.inlineScalar(rest, line);
+        this.noDeeperLine(indent);
+      } else {
+        this.at++;
+        const next = this.lines[this.at];
+        if (next !== undefined && next.indent > indent) {
+          value = this.block(next.indent);
+        } else if (next !== undefined && next.indent === indent && this.isItem(next)) {
+          value = this.seq(indent);
+        } else {
+          // `key:` alone is null; with a comment after it the library places the null elsewhere.
+          if (rest < line.end) unsupported();
+          value = this.emptyScalar(colon + 1);
+        }
+      }
+      map.items.push(new Pair(key, value));
+      end = value?.range?.[2] ?? colon + 1;
+      const next = this.lines[this.at];
+      if (next === undefined || next.indent < indent) break;
+      if (next.indent > indent || this.isItem(next)) unsupported();
+      keyStart = next.start + next.indent;
+    }
+    map.range = [firstKey, end, end];
+    return map;
+  }
+
+  /** A block list whose `-` sit at `indent`. */
+  private seq(indent: number): YAMLSeq {
+    const seq = new YAMLSeq<Node | null>();
+    const first = this.lines[this.at] as Line;
+    const start = first.start + indent;
+    let end = start;
+    for (;;) {
+      const line = this.lines[this.at];
+      if (line === undefined || line.indent !== indent || !this.isItem(line)) break;
+      const dash = line.start + indent;
+      const content = this.skipSpaces(dash + 1, line.end);
+      let item: Node | null;
+      if (content >= line.end || this.text.charCodeAt(content) === 35) {
+        this.at++;
+        const next = this.lines[this.at];
+        if (next !== undefined && next.indent > indent) item = this.block(next.indent);
+        else unsupported();
+      } else if (this.startsMapping(content, line.end)) {
+        // `- key: value`: a mapping whose keys line up under the first one.
+        item = this.map(content - line.start, content);
+      } else {
+        this.at++;
+        item = this.inlineScalar(content, line);
+        this.noDeeperLine(indent);
+      }
+      seq.items.push(item);
+      end = item?.range?.[2] ?? line.next;
+      const next = this.lines[this.at];
+      if (next === undefined || next.indent < indent) break;
+      if (next.indent > indent || !this.isItem(next)) break;
+    }
+    seq.range = [start, end, end];
+    return seq;
+  }
+
+  /** The block that starts on the current line, indented by `indent`. */
+  private block(indent: number): YAMLMap | YAMLSeq {
+    // Deep nesting is rare and the library's to refuse (the pipeline parser reports it).
+    if (++this.depth > MAX_DEPTH) unsupported();
+    try {
+      const line = this.lines[this.at] as Line;
+      if (this.isItem(line)) return this.seq(indent);
+      const start = line.start + indent;
+      if (!this.startsMapping(start, line.end)) unsupported();
+      return this.map(indent, start);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private isItem(line: Line): boolean {
+    const dash = line.start + line.indent;
+    if (this.text.charCodeAt(dash) !== 45) return false;
+    const after = this.text.charCodeAt(dash + 1);
+    return dash + 1 >= line.end || after === 32;
+  }
+
+  /** Whether a `key:` (plain key, colon then a space or the line's end) starts at `from`. */
+  private startsMapping(from: number, end: number): boolean {
+    for (let i = from; i < end; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c === 58 && (i + 1 >= end || this.text.charCodeAt(i + 1) === 32)) return true;
+      if (c === 35 && this.text.charCodeAt(i - 1) === 32) return false;
+    }
+    return false;
+  }
+
+  /** Offset of the colon that ends the plain key starting at `from`. */
+  private keyEnd(from: number, end: number): number {
+    if (INDICATOR.test(this.text.slice(from, from + 2)) || this.text.charCodeAt(from) === 45) unsupported();
+    for (let i = from; i < Math.min(end, from + 1000); i++) {
+      const c = this.text.charCodeAt(i);
+      if (c === 58 && (i + 1 >= end || this.text.charCodeAt(i + 1) === 32)) {
+        if (this.text.charCodeAt(i - 1) === 32) unsupported();
+        return i;
+      }
+      if (c === 35 && this.text.charCodeAt(i - 1) === 32) unsupported();
+    }
+    return unsupported();
+  }
+
+  /** After a value on one line, nothing more indented may follow (a continuation, or an error). */
+  private noDeeperLine(indent: number): void {
+    const next = this.lines[this.at];
+    if (next !== undefined && next.indent > indent) unsupported();
+  }
+
+  private skipSpaces(from: number, end: number): number {
+    let i = from;
+    while (i < end && this.text.charCodeAt(i) === 32) i++;
+    return i;
+  }
+
+  /** A scalar that starts at `from` and ends on the same line, as a value. */
+  private inlineScalar(from: number, line: Line): Scalar {
+    const quote = this.text.charCodeAt(from);
+    if (quote === 34 || quote === 39) {
+      const close = this.text.indexOf(quote === 34 ? '"' : "'", from + 1);
+      if (close < 0 || close >= line.end) unsupported();
+      const inner = this.text.slice(from + 1, close);
+      // Escapes, and '' in single quotes, are the library's to read.
+      if (quote === 34 && inner.includes('\\')) unsupported();
+      if (quote === 39 && this.text.charCodeAt(close + 1) === 39) unsupported();
+      const after = this.skipSpaces(close + 1, line.end);
+      if (after < line.end && (this.text.charCodeAt(after) !== 35 || after === close + 1)) unsupported();
+      if (!/^[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/.test(inner)) unsupported();
+      tags ??= schemaTags();
+      const scalar = new Scalar(tags.string.resolve(inner, unsupported, this.docOptions));
+      scalar.range = [from, close + 1, line.next];
+      scalar.source = inner;
+      scalar.type = quote === 34 ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE;
+      return scalar;
+    }
+    if (INDICATOR.test(this.text.slice(from, Math.min(from + 2, line.end)))) unsupported();
+    let end = line.end;
+    for (let i = from; i < line.end; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c === 35 && this.text.charCodeAt(i - 1) === 32) {
+        end = i;
+        break;
+      }
+      // `a: b: c` is an error the library reports.
+      if (c === 58 && (i + 1 >= line.end || this.text.charCodeAt(i + 1) === 32)) unsupported();
+    }
+    while (end > from && this.text.charCodeAt(end - 1) === 32) end--;
+    return this.plain(from, end, line.next);
+  }
+
+  /** A plain scalar of text[from, end), its node ending at `nodeEnd`, resolved as the library does. */
+  private plain(from: number, end: number, nodeEnd: number): Scalar {
+    const source = this.text.slice(from, end);
+    if (source.length === 0 || !/^[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/.test(source)) unsupported();
+    tags ??= schemaTags();
+    const tag = tags.tags.find((t) => t.default === true && t.test?.test(source)) ?? tags.string;
+    const resolved = tag.resolve(source, unsupported, this.docOptions);
+    const scalar = isScalar(resolved) ? (resolved as Scalar) : new Scalar(resolved);
+    scalar.range = [from, end, nodeEnd];
+    scalar.source = source;
+    scalar.type = Scalar.PLAIN;
+    if (tag.format) scalar.format = tag.format;
+    return scalar;
+  }
+
+  /** The null of `key:` with nothing after it. */
+  private emptyScalar(at: number): Scalar {
+    tags ??= schemaTags();
+    const tag = tags.tags.find((t) => t.default === true && t.test?.test('')) ?? tags.string;
+    const scalar = new Scalar(tag.resolve('', unsupported, this.docOptions));
+    scalar.range = [at, at, at];
+    scalar.source = '';
+    scalar.type = Scalar.PLAIN;
+    return scalar;
+  }
+}

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { parseBlockYaml } from '../../src/core/yaml/fastBlockYaml';
+
+// The fast reader must build exactly the nodes the yaml library builds (what every check reads:
+// classes, values, ranges, scalar styles, sources and formats), or decline.
+
+function dump(node: unknown): unknown {
+  if (node === null || node === undefined) return null;
+  if (isMap(node)) return { map: node.range, flow: node.flow, items: node.items.map((p) => [dump(p.key), dump(p.value)]) };
+  if (isSeq(node)) return { seq: node.range, flow: node.flow, items: node.items.map(dump) };
+  if (isScalar(node)) {
+    const { value, range, type, source, format, tag } = node;
+    const digits = (node as { minFractionDigits?: number }).minFractionDigits;
+    return { range, value: Number.isNaN(value) ? 'NaN' : value, type, source, format, tag, digits, kind: node.constructor.name };
+  }
+  return { other: String(node) };
+}
+
+/** undefined when the fast reader declined; otherwise whether it matched the library. */
+function compare(text: string): { same: boolean; fast: string; lib: string } | undefined {
+  const fast = parseBlockYaml(text);
+  if (fast === undefined) return undefined;
+  const lib = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  const a = JSON.stringify(dump(fast.contents));
+  const b = JSON.stringify(dump(lib.contents));
+  const clean = lib.errors.length === 0 && lib.warnings.length === 0;
+  return { same: clean && a === b && JSON.stringify(fast.toJS()) === JSON.stringify(lib.toJS()), fast: a, lib: b };
+}
+
+function yamlFiles(dir: string, into: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    if (statSync(path).isDirectory()) yamlFiles(path, into);
+    else if (/\.ya?ml$|^MLproject$/.test(name)) into.push(path);
+  }
+  return into;
+}
+
+test('fast YAML reader: the same nodes as the yaml library for every YAML file of the fixtures and examples', () => {
+  let accepted = 0;
+  for (const file of [...yamlFiles('test/fixtures'), ...yamlFiles('examples')]) {
+    const result = compare(readFileSync(file, 'utf8'));
+    if (result === undefined) continue;
+    accepted++;
+    assert.equal(result.fast, result.lib, file);
+    assert.ok(result.same, file);
+  }
+  assert.ok(accepted >= 10, `only ${accepted} files were read by the fast reader`);
+});
+
+test('fast YAML reader: a dvc.yaml with comments, lists under keys, quotes, numbers and nulls', () => {
+  const text = [
+    '# pipeline',
+    'stages:',
+    '  # the first stage',
+    '  prep:',
+    '    cmd: python prep.py --url=http://x  # a comment',
+    '    deps:',
+    '    - data/raw.csv',
+    '    - "src/prep.py"',
+    "    - 'a b'",
+    '    params:',
+    '      - prep.split',
+    '      - other.yaml:',
+    '          - k',
+    '    outs:',
+    '      - data/out:',
+    '          cache: false',
+    '    frozen: False',
+    '    desc:',
+    '',
+    '  train@x:',
+    '    cmd: ${item}',
+    '    n: [0x1F]',
+  ].join('\n');
+  assert.equal(compare(text), undefined, "a flow list is the library's");
+  const block = text.replace('    n: [0x1F]', '    n: 0x1F\n    f: 1.50\n    e: 1e3\n    o: 0o17\n    i: -3\n    z: ~\n    t: .inf');
+  const result = compare(block);
+  assert.ok(result !== undefined, 'the fast reader declined a plain dvc.yaml');
+  assert.equal(result.fast, result.lib);
+  assert.ok(result.same);
+});
+
+test('fast YAML reader: declines what it does not read exactly, so the library reports it', () => {
+  const declined = [
+    'a: &x 1\nb: *x\n',
+    'a: !!str 1\n',
+    'a: |\n  text\n',
+    'a: >\n  text\n',
+    'a: {b: 1}\n',
+    'a:\n\tb: 1\n',
+    'a: 1\r\nb: 2\r\n',
+    'a: 1\na: 2\n',
+    'a: one\n  two\n',
+    'a: "x\\ty"\n',
+    "a: 'it''s'\n",
+    'a: b: c\n',
+    'a: 1\n---\nb: 2\n',
+    'a:\n  b: 1\n    # a comment deeper than the next key\nc: 2\n',
+    'a: 1\n# a comment at the end\n',
+    '- 1\n- 2\n',
+    '',
+    '"a": 1\n',
+    '? a\n: 1\n',
+  ];
+  for (const text of declined) assert.equal(parseBlockYaml(text), undefined, JSON.stringify(text));
+});
+
+test('fast YAML reader: the same nodes as the library for 4,000 generated block documents', () => {
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const scalars = ['a', 'x.py', 'python t.py --lr 0.1', '1', '-1', '0x1F', '0o17', '1.50', '1e3', '.inf', 'true', 'False', 'null', '~'];
+  scalars.push('"q"', "'s'", '"a b"', '${item}', 'out/a_1.csv', 'a:b', 'http://x', 'v # c', '""', "''", '-x', 'a#b', '+3', '"x"  # c');
+  const keys = ['cmd', 'deps', 'outs', 'k', 'stage_1', 'a.b', 'x-y', '1', 'true', 'metrics/m.json'];
+  const generate = (indent: number, depth: number, out: string[], comments: boolean): void => {
+    const pad = ' '.repeat(indent);
+    const count = 1 + rnd(4);
+    if (depth < 4 && rnd(3) === 2) {
+      for (let i = 0; i < count; i++) {
+        const r = rnd(4);
+        if (r === 0) {
+          out.push(`${pad}- k${i}: ${scalars[rnd(scalars.length)]}`);
+          if (rnd(2) === 1) out.push(`${pad}  j${i}: ${scalars[rnd(scalars.length)]}`);
+        } else if (r === 1) {
+          out.push(`${pad}-`);
+          generate(indent + 2, depth + 1, out, comments);
+        } else out.push(`${pad}- ${scalars[rnd(scalars.length)]}`);
+        if (rnd(6) === 0) out.push('');
+        if (comments && rnd(8) === 0) out.push(`${' '.repeat(rnd(6))}# comment`);
+      }
+      return;
+    }
+    for (let i = 0; i < count; i++) {
+      const key = `${keys[rnd(keys.length)]}${i}`;
+      const r = rnd(5);
+      if (r === 0) out.push(`${pad}${key}:`);
+      else if (r === 1 && depth < 4) {
+        out.push(`${pad}${key}:${rnd(3) === 0 ? '  # c' : ''}`);
+        generate(indent + 2 + 2 * rnd(2), depth + 1, out, comments);
+      } else out.push(`${pad}${key}: ${scalars[rnd(scalars.length)]}`);
+      if (rnd(6) === 0) out.push('');
+      if (comments && rnd(8) === 0) out.push(`${' '.repeat(rnd(6))}# comment`);
+    }
+  };
+  let accepted = 0;
+  for (let t = 0; t < 4000; t++) {
+    const out: string[] = rnd(4) === 0 ? ['# head'] : [];
+    generate(0, 0, out, t % 2 === 0);
+    const text = `${out.join('\n')}${rnd(3) === 0 ? '' : '\n'}`;
+    const result = compare(text);
+    if (result === undefined) continue;
+    accepted++;
+    assert.equal(result.fast, result.lib, JSON.stringify(text));
+    assert.ok(result.same, JSON.stringify(text));
+  }
+  assert.ok(accepted >= 1000, `only ${accepted} of 4,000 documents were read by the fast reader`);
+});
