@@ -103,6 +103,12 @@ const WORKSPACE_POLL_MS = 60_000;
 const REFRESH_DELAY_MS = 50;
 
 /**
+ * Typing in a file others read (params.yaml, config.yaml, a CSV) re-validates its dependants once
+ * the keystrokes pause this long, so a burst of edits gives one re-validation of closed files.
+ */
+const TYPING_DELAY_MS = 200;
+
+/**
  * The language server over a connection; `server.ts` only wires the transport, so tests can drive
  * this class in-process or over stdio exactly as an editor does.
  */
@@ -120,6 +126,14 @@ export class MlopsLanguageServer {
    * found for. Found only when a file changes, never while validating: it parses the document again.
    */
   private readonly inputsByPath = new Map<string, { version: number; inputs: Set<string> }>();
+  /**
+   * Closed file → the files its findings depend on, found when the workspace pull validated it, so
+   * typing in a params.yaml re-validates the closed dvc.yaml files that read it.
+   */
+  private readonly closedInputsByPath = new Map<string, Set<string>>();
+  /** Open files edited since the last dependants check, and the timer that checks them. */
+  private readonly typedPaths = new Set<string>();
+  private typingTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Bumped on every change that may change diagnostics; the workspace pull answers when it moves. */
   private generation = 0;
@@ -160,6 +174,7 @@ export class MlopsLanguageServer {
           if (this.openByPath.has(path)) continue;
           const uri = pathToFileURL(path).toString();
           const findings = await this.safeValidate(path, uri);
+          this.closedInputsByPath.set(path, new Set(await validationInputs(path, this.files, await this.settings(uri, path))));
           items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version: null, items: findings.map(toLspDiagnostic) });
         }
       }
@@ -226,12 +241,18 @@ export class MlopsLanguageServer {
     this.documents.onDidChangeContent((event) => {
       this.track(event.document);
       const path = pathOf(event.document.uri);
-      if (path) void this.refreshIfDependedOn([path]);
+      if (path) this.typed(path);
     });
     this.documents.onDidClose((event) => {
       const path = pathOf(event.document.uri);
-      if (path) this.openByPath.delete(path);
-      if (path) this.inputsByPath.delete(path);
+      if (!path) return;
+      this.openByPath.delete(path);
+      this.inputsByPath.delete(path);
+      this.typedPaths.delete(path);
+      // Closed without saving: its dependants are validated against the disk again, and the file
+      // itself is now reported by the workspace pull.
+      if (fileKindOf(path) !== undefined || this.closedDependOn([path])) this.scheduleRefresh();
+      else void this.refreshIfDependedOn([path]);
     });
     connection.onDidChangeConfiguration(() => {
       this.settingsByUri.clear();
@@ -355,9 +376,37 @@ export class MlopsLanguageServer {
     }
   }
 
-  /** Pulls diagnostics again when an open document (other than the changed ones) reads one of `changed`. */
+  /** An open document's buffer changed: its dependants are checked once typing pauses. */
+  private typed(path: string): void {
+    this.typedPaths.add(path);
+    if (this.typingTimer) clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => {
+      this.typingTimer = undefined;
+      const changed = [...this.typedPaths];
+      this.typedPaths.clear();
+      void this.refreshIfDependedOn(changed);
+    }, TYPING_DELAY_MS);
+  }
+
+  /** Whether a closed file the workspace pull reported reads one of `changed`. */
+  private closedDependOn(changed: string[]): boolean {
+    for (const [path, inputs] of this.closedInputsByPath) {
+      if (this.openByPath.has(path)) continue;
+      if (changed.some((c) => inputs.has(c))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Pulls diagnostics again when a document (other than the changed ones) reads one of `changed`:
+   * an open one, or a closed one the workspace pull reported.
+   */
   private async refreshIfDependedOn(changed: string[]): Promise<void> {
     try {
+      if (this.closedDependOn(changed)) {
+        this.scheduleRefresh();
+        return;
+      }
       const set = new Set(changed);
       for (const document of this.documents.all()) {
         const path = pathOf(document.uri);

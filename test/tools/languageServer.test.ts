@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -187,6 +187,62 @@ test('typing in an open params.yaml (unsaved) re-validates dvc.yaml against the 
     textDocument: { uri: uri('params.yaml'), version: 3 },
     contentChanges: [{ text: paramsText }],
   });
+});
+
+/** The workspace pull's findings for one file (waits, as an editor's pull does, until something changed). */
+async function workspaceFindings(name: string): Promise<Diagnostic[] | undefined> {
+  const report = (await connection.sendRequest('workspace/diagnostic', { previousResultIds: [] })) as {
+    items: { uri: string; items: Diagnostic[] }[];
+  };
+  return report.items.find((item) => item.uri === uri(name))?.items;
+}
+
+test('typing in params.yaml re-validates a closed dvc.yaml that reads it; undo or closing unsaved clears it again', async () => {
+  mkdirSync(join(dir, 'closed'), { recursive: true });
+  const paramsText = 'train:\n  lr: 0.1\n  epochs: 3\n';
+  const dvcText = 'stages:\n  fit:\n    cmd: python fit.py ${train.epochs}\n    params:\n      - train.lr\n';
+  writeFileSync(join(dir, 'closed', 'params.yaml'), paramsText);
+  writeFileSync(join(dir, 'closed', 'dvc.yaml'), dvcText);
+  const codes = async (): Promise<string[] | undefined> => (await workspaceFindings('closed/dvc.yaml'))?.map((d) => d.code as string);
+  assert.deepEqual(await waitFor('the closed dvc.yaml in the workspace pull', codes, 20_000), []);
+
+  await open('closed/params.yaml', paramsText);
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('closed/params.yaml'), version: 2 },
+    contentChanges: [{ text: paramsText.replace('lr:', 'rate:') }],
+  });
+  const missing = await waitFor(
+    'the closed dvc.yaml reporting the renamed param',
+    async () => {
+      const items = await workspaceFindings('closed/dvc.yaml');
+      return items && items.length > 0 ? items : undefined;
+    },
+    20_000,
+  );
+  assert.deepEqual(
+    missing.map((d) => [d.code, d.range.start.line, d.range.start.character]),
+    [['dvc-unknown-param', 4, 8]],
+  );
+  assert.ok(readFileSync(join(dir, 'closed', 'params.yaml'), 'utf8').includes('lr:'), 'nothing was saved');
+
+  // Undo in the buffer: the finding goes away.
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('closed/params.yaml'), version: 3 },
+    contentChanges: [{ text: paramsText }],
+  });
+  assert.deepEqual(await waitFor('the finding gone after undo', async () => ((await codes())?.length === 0 ? [] : undefined), 20_000), []);
+
+  // Change again, then close without saving: the disk content counts again.
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('closed/params.yaml'), version: 4 },
+    contentChanges: [{ text: paramsText.replace('lr:', 'rate:') }],
+  });
+  await waitFor('the finding back', async () => ((await codes())?.length === 1 ? true : undefined), 20_000);
+  await connection.sendNotification('textDocument/didClose', { textDocument: { uri: uri('closed/params.yaml') } });
+  assert.deepEqual(
+    await waitFor('the finding gone after closing unsaved', async () => ((await codes())?.length === 0 ? [] : undefined), 20_000),
+    [],
+  );
 });
 
 test('a settings change is pulled per resource and applied: the contract is compared with the configured CSV', async () => {
