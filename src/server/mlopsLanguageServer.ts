@@ -8,6 +8,9 @@ import {
   MarkupKind,
   TextDocuments,
   TextDocumentSyncKind,
+  ErrorCodes,
+  ResponseError,
+  type WorkspaceEdit,
   type CancellationToken,
   type DocumentSymbol,
   type CodeAction,
@@ -34,6 +37,7 @@ import type { CompletionKind } from '../core/language/types';
 import { validateFile, validationInputs, type ValidationOptions } from '../core/validation/validateFile';
 import { findValidatableFiles } from '../core/validation/workspaceFiles';
 import { outlineOf, type OutlineSymbol } from '../core/language/outline';
+import { collectUses, paramReferences, paramSymbolAt, renameParam, type ParamUse } from '../core/language/paramReferences';
 
 const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -215,6 +219,47 @@ export class MlopsLanguageServer {
         return locations.map((l) => ({ uri: uriOf(l.file), range: l.range }));
       }),
     );
+    connection.onReferences((params) =>
+      this.guard('references', [] as Location[], async () => {
+        const at = this.openText(params.textDocument.uri);
+        if (!at) return [];
+        const uses = await this.paramUses();
+        const symbol = await paramSymbolAt(at.path, at.text, params.position, uses);
+        if ('error' in symbol) return [];
+        const locations = await paramReferences(symbol, uses, this.files);
+        const wanted = params.context.includeDeclaration ? locations : locations.filter((l) => l.file !== symbol.paramsFile);
+        return wanted.map((l) => ({ uri: uriOf(l.file), range: l.range }));
+      }),
+    );
+    connection.onPrepareRename(async (params) => {
+      const at = this.openText(params.textDocument.uri);
+      if (!at) return null;
+      try {
+        const symbol = await paramSymbolAt(at.path, at.text, params.position, await this.paramUses());
+        if ('error' in symbol) return new ResponseError(ErrorCodes.InvalidRequest, symbol.error);
+        return { range: symbol.range, placeholder: symbol.path[symbol.path.length - 1] ?? '' };
+      } catch (error) {
+        this.connection.console.error(`prepare rename failed: ${String((error as Error)?.stack ?? error)}`);
+        return new ResponseError(ErrorCodes.InternalError, 'Rename could not read the params files; see the MLOps Workbench output.');
+      }
+    });
+    connection.onRenameRequest(async (params) => {
+      const at = this.openText(params.textDocument.uri);
+      if (!at) return null;
+      try {
+        const uses = await this.paramUses();
+        const symbol = await paramSymbolAt(at.path, at.text, params.position, uses);
+        if ('error' in symbol) return new ResponseError(ErrorCodes.InvalidRequest, symbol.error);
+        const result = await renameParam(symbol, params.newName, uses, this.files);
+        if ('error' in result) return new ResponseError(ErrorCodes.InvalidRequest, result.error);
+        const changes: Record<string, TextEdit[]> = {};
+        for (const [file, edits] of Object.entries(result.edits)) changes[uriOf(file)] = edits;
+        return { changes } satisfies WorkspaceEdit;
+      } catch (error) {
+        this.connection.console.error(`rename failed: ${String((error as Error)?.stack ?? error)}`);
+        return new ResponseError(ErrorCodes.InternalError, 'Rename could not read the params files; see the MLOps Workbench output.');
+      }
+    });
     connection.onCodeAction((params) =>
       this.guard('code actions', [] as CodeAction[], async () => {
         const path = pathOf(params.textDocument.uri);
@@ -287,6 +332,8 @@ export class MlopsLanguageServer {
         hoverProvider: true,
         documentSymbolProvider: true,
         definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         ...(this.hasWorkspaceFolders ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
       },
@@ -374,6 +421,15 @@ export class MlopsLanguageServer {
       this.connection.console.error(`validation of ${path} failed: ${String((error as Error)?.stack ?? error)}`);
       return [];
     }
+  }
+
+  /** Every param use in the workspace's dvc.yaml files (open buffers as typed), and in open ones outside it. */
+  private async paramUses(): Promise<ParamUse[]> {
+    const dvcFiles = new Set<string>();
+    for (const folder of this.workspaceFolders)
+      for (const path of await findValidatableFiles(folder)) if (fileKindOf(path) === 'dvc') dvcFiles.add(path);
+    for (const path of this.openByPath.keys()) if (fileKindOf(path) === 'dvc') dvcFiles.add(path);
+    return collectUses([...dvcFiles], this.files);
   }
 
   /** An open document's buffer changed: its dependants are checked once typing pauses. */

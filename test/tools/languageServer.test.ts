@@ -245,6 +245,40 @@ test('typing in params.yaml re-validates a closed dvc.yaml that reads it; undo o
   );
 });
 
+test('references and rename of a param key from params.yaml reach the closed dvc.yaml; prepareRename refuses on a non-param', async () => {
+  const paramsText = readFileSync(join(dir, 'closed', 'params.yaml'), 'utf8');
+  await open('closed/params.yaml', paramsText);
+  const position = { line: 1, character: 3 };
+  const prepared = await connection.sendRequest('textDocument/prepareRename', {
+    textDocument: { uri: uri('closed/params.yaml') },
+    position,
+  });
+  assert.deepEqual(prepared, { range: { start: { line: 1, character: 2 }, end: { line: 1, character: 4 } }, placeholder: 'lr' });
+  const references = (await connection.sendRequest('textDocument/references', {
+    textDocument: { uri: uri('closed/params.yaml') },
+    position,
+    context: { includeDeclaration: true },
+  })) as Location[];
+  assert.deepEqual(references, [
+    { uri: uri('closed/params.yaml'), range: { start: { line: 1, character: 2 }, end: { line: 1, character: 4 } } },
+    { uri: uri('closed/dvc.yaml'), range: { start: { line: 4, character: 14 }, end: { line: 4, character: 16 } } },
+  ]);
+  const edit = (await connection.sendRequest('textDocument/rename', {
+    textDocument: { uri: uri('closed/params.yaml') },
+    position,
+    newName: 'rate',
+  })) as { changes: Record<string, { range: unknown; newText: string }[]> };
+  assert.deepEqual(edit.changes, {
+    [uri('closed/params.yaml')]: [{ range: { start: { line: 1, character: 2 }, end: { line: 1, character: 4 } }, newText: 'rate' }],
+    [uri('closed/dvc.yaml')]: [{ range: { start: { line: 4, character: 14 }, end: { line: 4, character: 16 } }, newText: 'rate' }],
+  });
+  await assert.rejects(
+    connection.sendRequest('textDocument/prepareRename', { textDocument: { uri: uri('dvc.yaml') }, position: { line: 2, character: 5 } }),
+    /Rename and references work on params keys/,
+  );
+  await connection.sendNotification('textDocument/didClose', { textDocument: { uri: uri('closed/params.yaml') } });
+});
+
 test('a settings change is pulled per resource and applied: the contract is compared with the configured CSV', async () => {
   const schemaText = readFileSync(join(dir, 'schema.yaml'), 'utf8');
   writeFileSync(join(dir, 'wine.csv'), 'alcohol,vintage\n1,2\n');
