@@ -194,7 +194,8 @@ export class MlopsLanguageServer {
       this.guard('completion', [] as CompletionItem[], async () => {
         const at = this.openText(params.textDocument.uri);
         if (!at) return [];
-        const items = await completionsAt(at.path, at.text, params.position, this.files);
+        const dvcFiles = fileKindOf(at.path) === 'dvc' ? await this.dvcFiles() : [];
+        const items = await completionsAt(at.path, at.text, params.position, this.files, { dvcFiles });
         return items.map((item): CompletionItem => ({
           label: item.label,
           kind: completionKinds[item.kind],
@@ -423,13 +424,18 @@ export class MlopsLanguageServer {
     }
   }
 
-  /** Every param use in the workspace's dvc.yaml files (open buffers as typed), and in open ones outside it. */
-  private async paramUses(): Promise<ParamUse[]> {
+  /** The workspace's dvc.yaml files, and open ones outside it. */
+  private async dvcFiles(): Promise<string[]> {
     const dvcFiles = new Set<string>();
     for (const folder of this.workspaceFolders)
       for (const path of await findValidatableFiles(folder)) if (fileKindOf(path) === 'dvc') dvcFiles.add(path);
     for (const path of this.openByPath.keys()) if (fileKindOf(path) === 'dvc') dvcFiles.add(path);
-    return collectUses([...dvcFiles], this.files);
+    return [...dvcFiles];
+  }
+
+  /** Every param use in those dvc.yaml files (open buffers as typed). */
+  private async paramUses(): Promise<ParamUse[]> {
+    return collectUses(await this.dvcFiles(), this.files);
   }
 
   /** An open document's buffer changed: its dependants are checked once typing pauses. */
