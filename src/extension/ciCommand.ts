@@ -10,7 +10,7 @@ import { output } from './output';
 export async function addCiWorkflow(extensionVersion: string, folderArg?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   const folder =
-    (folderArg && vscode.workspace.getWorkspaceFolder(folderArg)) ??
+    (folderArg instanceof vscode.Uri ? vscode.workspace.getWorkspaceFolder(folderArg) : undefined) ??
     (folders.length === 1
       ? folders[0]
       : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Add the CI workflow to which folder?' }));
