@@ -245,6 +245,38 @@ test('typing in params.yaml re-validates a closed dvc.yaml that reads it; undo o
   );
 });
 
+test('typing in config/config.yaml re-validates a closed schema.yaml against the data file it now names', async () => {
+  mkdirSync(join(dir, 'contract', 'config'), { recursive: true });
+  writeFileSync(join(dir, 'contract', 'schema.yaml'), 'COLUMNS:\n  a: int64\n  b: float64\nTARGET_COLUMN:\n  name: b\n');
+  writeFileSync(join(dir, 'contract', 'good.csv'), 'a,b\n1,2\n');
+  writeFileSync(join(dir, 'contract', 'other.csv'), 'a,c\n1,2\n');
+  const configText = 'data_ingestion:\n  local_data_file: good.csv\n';
+  writeFileSync(join(dir, 'contract', 'config', 'config.yaml'), configText);
+  // Something changed on disk: the workspace pull answers again.
+  await connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('contract/schema.yaml'), type: 1 }] });
+  const codes = async (): Promise<string[] | undefined> =>
+    (await workspaceFindings('contract/schema.yaml'))?.map((d) => d.code as string).sort();
+  assert.deepEqual(await waitFor('the closed schema.yaml in the workspace pull', codes, 20_000), []);
+  await open('contract/config/config.yaml', configText);
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('contract/config/config.yaml'), version: 2 },
+    contentChanges: [{ text: configText.replace('good.csv', 'other.csv') }],
+  });
+  assert.deepEqual(
+    await waitFor(
+      'the contract compared with other.csv',
+      async () => {
+        const found = await codes();
+        return found && found.length > 0 ? found : undefined;
+      },
+      20_000,
+    ),
+    ['schema-column-not-in-contract', 'schema-column-not-in-data'],
+  );
+  await connection.sendNotification('textDocument/didClose', { textDocument: { uri: uri('contract/config/config.yaml') } });
+  assert.deepEqual(await waitFor('back to good.csv on disk', async () => ((await codes())?.length === 0 ? [] : undefined), 20_000), []);
+});
+
 test('references and rename of a param key from params.yaml reach the closed dvc.yaml; prepareRename refuses on a non-param', async () => {
   const paramsText = readFileSync(join(dir, 'closed', 'params.yaml'), 'utf8');
   await open('closed/params.yaml', paramsText);
