@@ -171,6 +171,7 @@ export class MlopsLanguageServer {
       if (token.isCancellationRequested) return { items: [] };
       this.reportedGeneration = this.generation;
       const items: WorkspaceDocumentDiagnosticReport[] = [];
+      const reported = new Set<string>();
       for (const folder of this.workspaceFolders) {
         if (!(await this.validatesWorkspace(folder))) continue;
         for (const path of await findValidatableFiles(folder)) {
@@ -179,9 +180,12 @@ export class MlopsLanguageServer {
           const uri = pathToFileURL(path).toString();
           const findings = await this.safeValidate(path, uri);
           this.closedInputsByPath.set(path, new Set(await validationInputs(path, this.files, await this.settings(uri, path))));
+          reported.add(path);
           items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version: null, items: findings.map(toLspDiagnostic) });
         }
       }
+      // Files gone from the workspace no longer say what they read.
+      for (const path of this.closedInputsByPath.keys()) if (!reported.has(path)) this.closedInputsByPath.delete(path);
       return { items };
     });
     connection.onDocumentSymbol((params) =>

@@ -5,6 +5,7 @@ import type { FileAccess } from '../fileAccess';
 import { fileKindOf } from '../fileKinds';
 import { DEFAULT_PARAMS_FILE, parseDvcPipeline } from '../pipeline/dvcPipeline';
 import { findInterpolations } from '../pipeline/interpolation';
+import { readStructuredFile } from '../params/paramLookup';
 import { parseYaml, type ParsedYaml } from '../yaml/parseYaml';
 import { stageWdir } from './languageModel';
 import type { FileLocation, TextEditOf } from './types';
@@ -76,6 +77,31 @@ export async function dvcParamUses(dvcFile: string, files: FileAccess): Promise<
   if (!isMap(stages)) return [];
   const uses: ParamUse[] = [];
   const { contextSources } = await parseDvcPipeline(dvcFile, text, files);
+  // The file a `${top.…}` reads: the first context source that defines `top` (DVC refuses a key
+  // defined twice); none when it is inline vars in the dvc.yaml itself, or undefined.
+  const topKeys = new Map<string, Promise<Set<string>>>();
+  const keysOf = (file: string): Promise<Set<string>> => {
+    let found = topKeys.get(file);
+    if (!found) {
+      found = readStructuredFile(file, files).then((value) =>
+        value !== null && typeof value === 'object' && !Array.isArray(value) ? new Set(Object.keys(value)) : new Set<string>(),
+      );
+      topKeys.set(file, found);
+    }
+    return found;
+  };
+  const sourceOf = async (top: string): Promise<{ file: string } | undefined> => {
+    for (const source of contextSources) {
+      if (source.keys !== undefined && !source.keys.includes(top)) continue;
+      if (source.file === dvcFile) {
+        const vars = isMap(parsed.doc.contents) ? parsed.doc.contents.get('vars', true) : undefined;
+        if (isSeq(vars) && vars.items.some((item) => isMap(item) && item.has(top))) return undefined;
+        continue;
+      }
+      if ((await keysOf(source.file)).has(top)) return source;
+    }
+    return undefined;
+  };
   const js = (node: unknown): unknown => {
     try {
       return (node as Node).toJSON();
@@ -111,27 +137,28 @@ export async function dvcParamUses(dvcFile: string, files: FileAccess): Promise<
       }
     }
     // `${a.b}` in any string of the stage (keys too, for `outs: - ${x}.csv: {cache: false}`).
-    const visit = (node: unknown): void => {
+    const visit = async (node: unknown, depth: number): Promise<void> => {
+      if (depth > 64) return;
       if (isMap(node)) {
         for (const pair of node.items) {
-          visit(pair.key);
-          visit(pair.value);
+          await visit(pair.key, depth + 1);
+          await visit(pair.value, depth + 1);
         }
-      } else if (isSeq(node)) for (const item of node.items) visit(item);
+      } else if (isSeq(node)) for (const item of node.items) await visit(item, depth + 1);
       else if (isScalar(node) && typeof node.value === 'string' && node.range && node.value.includes('${')) {
         const [start, end] = node.range;
         const raw = parsed.text.slice(start, end);
         for (const match of findInterpolations(raw)) {
           const first = match.expression.trim().split(/[.[]/)[0];
           if (loop && (first === 'item' || first === 'key')) continue;
-          const source = contextSources.find((s) => s.file !== dvcFile && (s.keys === undefined || s.keys.includes(first ?? '')));
+          const source = await sourceOf(first ?? '');
           if (!source) continue;
           const segments = segmentsOf(match.expression, start + match.start + 2, parsed.lines);
           if (segments.length > 0) uses.push({ file: dvcFile, paramsFile: source.file, kind: 'interpolation', segments });
         }
       }
     };
-    visit(stage);
+    await visit(stage, 0);
   }
   return uses;
 }

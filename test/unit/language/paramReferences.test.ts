@@ -131,3 +131,38 @@ test('rename refuses with a sentence: not a param, a dotted or taken new name', 
     error: 'params.yaml already has "train.epochs"; choose another name.',
   });
 });
+
+test('a ${} reads the context source that defines its top key: a vars file, inline vars or params.yaml', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-rename-vars-'));
+  writeFileSync(join(dir, 'params.yaml'), 'lr: 0.1\n');
+  writeFileSync(join(dir, 'paths.yaml'), 'data:\n  root: data\n');
+  const dvc = [
+    'vars:',
+    '  - paths.yaml',
+    '  - tag: v1',
+    'stages:',
+    '  fit:',
+    '    cmd: python fit.py ${lr} ${data.root} ${tag}',
+    '    params:',
+    '      - lr',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'dvc.yaml'), dvc);
+  const uses = await collectUses([join(dir, 'dvc.yaml')], diskFileAccess);
+  assert.deepEqual(
+    uses.map((u) => [u.kind, u.paramsFile.slice(dir.length + 1), u.segments.map((s) => s.text).join('.')]),
+    [
+      ['params', 'params.yaml', 'lr'],
+      ['interpolation', 'params.yaml', 'lr'],
+      ['interpolation', 'paths.yaml', 'data.root'],
+    ],
+    '${tag} is inline vars: not a param',
+  );
+  // From the vars file itself (a stage reads it through ${}): rename reaches the use.
+  const text = readFileSync(join(dir, 'paths.yaml'), 'utf8');
+  const symbol = await paramSymbolAt(join(dir, 'paths.yaml'), text, positionOf(text, 'root', 1), uses);
+  assert.ok(!('error' in symbol));
+  const result = await renameParam(symbol, 'base', uses, diskFileAccess);
+  assert.ok('edits' in result);
+  assert.equal(apply(dvc, result.edits[join(dir, 'dvc.yaml')] ?? []), dvc.replace('${data.root}', '${data.base}'));
+});
