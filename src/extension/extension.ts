@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { addCiWorkflow } from './ciCommand';
 import { registerCommands } from './commands';
+import { YAML_SYNTAX_OWNER_NOTIFICATION } from '../core/language/redHatYaml';
 import { contributeTo, registerWithRedHatYaml, type YamlExtensionApi } from './redHatYaml';
 import { registerCompare } from './compare/registerCompare';
 import { registerDocker } from './docker/registerDocker';
@@ -31,7 +32,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<MlopsA
   const runs = registerRuns(services);
   registerCompare(services);
   registerDocker(services);
-  registerWithRedHatYaml(context);
+  let syntaxByRedHat = false;
+  const sendSyntaxOwner = (): void =>
+    void languageClient.running?.sendNotification(YAML_SYNTAX_OWNER_NOTIFICATION, { redHat: syntaxByRedHat }).catch(() => undefined);
+  registerWithRedHatYaml(context, (redHat) => {
+    syntaxByRedHat = redHat;
+    sendSyntaxOwner();
+  });
+  languageClient.onStarted(() => sendSyntaxOwner());
 
   const startLanguageClient = (): void => {
     languageClient.start().catch((error: unknown) => showError('The MLOps language server could not start.', error));

@@ -40,9 +40,26 @@ function isYamlApi(value: unknown): value is YamlExtensionApi {
   return typeof (value as YamlExtensionApi | undefined)?.registerContributor === 'function';
 }
 
-/** Registers with Red Hat YAML when it is installed now or later; nothing happens without it. */
-export function registerWithRedHatYaml(context: vscode.ExtensionContext): void {
+/**
+ * Registers with Red Hat YAML when it is installed now or later; nothing happens without it. While
+ * it validates YAML (`yaml.validate`) and our schema replaces its own, `syntaxOwner` is told so: the
+ * server then leaves YAML syntax errors of open YAML files to Red Hat instead of reporting them twice.
+ */
+export function registerWithRedHatYaml(context: vscode.ExtensionContext, syntaxOwner?: (redHat: boolean) => void): () => void {
   let registered = false;
+  let contributing = false;
+  const tell = (): void => {
+    const redHat =
+      contributing &&
+      vscode.workspace.getConfiguration('yaml').get<boolean>('validate', true) !== false &&
+      vscode.workspace.getConfiguration('mlops.validation').get<boolean>('replaceRedHatYamlSchema', true);
+    syntaxOwner?.(redHat);
+  };
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('yaml.validate') || event.affectsConfiguration('mlops.validation.replaceRedHatYamlSchema')) tell();
+    }),
+  );
   const tryRegister = async (): Promise<void> => {
     if (registered) return;
     const extension = vscode.extensions.getExtension(RED_HAT_YAML_ID);
@@ -54,11 +71,16 @@ export function registerWithRedHatYaml(context: vscode.ExtensionContext): void {
         output.info(`${RED_HAT_YAML_ID} exports no registerContributor: dvc.yaml structure may be reported twice`);
         return;
       }
-      if (contributeTo(api)) output.info(`dvc.yaml structure is checked by MLOps Workbench, not also by ${RED_HAT_YAML_ID}`);
+      if (contributeTo(api)) {
+        contributing = true;
+        output.info(`dvc.yaml structure is checked by MLOps Workbench, not also by ${RED_HAT_YAML_ID}`);
+        tell();
+      }
     } catch (error) {
       output.info(`could not register with ${RED_HAT_YAML_ID}: ${String(error)}`);
     }
   };
   void tryRegister();
   context.subscriptions.push(vscode.extensions.onDidChange(() => void tryRegister()));
+  return tell;
 }

@@ -37,6 +37,7 @@ import type { CompletionKind } from '../core/language/types';
 import { validateFile, validationInputs, type ValidationOptions } from '../core/validation/validateFile';
 import { findValidatableFiles } from '../core/validation/workspaceFiles';
 import { outlineOf, type OutlineSymbol } from '../core/language/outline';
+import { withoutRedHatSyntax, YAML_SYNTAX_OWNER_NOTIFICATION } from '../core/language/redHatYaml';
 import { collectUses, paramReferences, paramSymbolAt, renameParam, type ParamUse } from '../core/language/paramReferences';
 
 const severities: Record<Severity, DiagnosticSeverity> = {
@@ -139,6 +140,8 @@ export class MlopsLanguageServer {
   private readonly typedPaths = new Set<string>();
   private typingTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Red Hat YAML reports YAML syntax in open YAML files (the client says so): ours are left out there. */
+  private syntaxByRedHat = false;
   /** Bumped on every change that may change diagnostics; the workspace pull answers when it moves. */
   private generation = 0;
   private reportedGeneration = -1;
@@ -159,9 +162,17 @@ export class MlopsLanguageServer {
         });
       }
     });
+    connection.onNotification(YAML_SYNTAX_OWNER_NOTIFICATION, (params: { redHat?: unknown }) => {
+      const redHat = params?.redHat === true;
+      if (redHat === this.syntaxByRedHat) return;
+      this.syntaxByRedHat = redHat;
+      this.scheduleRefresh();
+    });
     connection.languages.diagnostics.on(async (params) => {
       const path = pathOf(params.textDocument.uri);
-      const findings = path ? await this.safeValidate(path, params.textDocument.uri) : [];
+      const all = path ? await this.safeValidate(path, params.textDocument.uri) : [];
+      // Closed files are not Red Hat's: their syntax errors (workspace pull) stay ours.
+      const findings = path && this.syntaxByRedHat && this.openByPath.has(path) ? withoutRedHatSyntax(path, all) : all;
       return { kind: DocumentDiagnosticReportKind.Full, items: findings.map(toLspDiagnostic) };
     });
     // Closed files too: the Problems panel shows a broken pipeline before anyone opens it. The

@@ -346,6 +346,22 @@ test('a settings change is pulled per resource and applied: the contract is comp
   await connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
 });
 
+test('when the client says Red Hat YAML reports syntax, open YAML files drop our syntax findings and keep the structure ones', async () => {
+  await open('redhat/dvc.yaml', 'stages:\n  fit:\n    cmd: x\n    outz: [a]\n    cmd: y\n');
+  await open('redhat2/dvc.yaml', 'stages:\n  fit:\n    cmd: x\n    outz: [a]\n');
+  const codes = async (name: string): Promise<string[]> => (await diagnostics(name)).map((d) => d.code as string);
+  assert.deepEqual(await codes('redhat/dvc.yaml'), ['yaml-duplicate-key']);
+  const structure = await codes('redhat2/dvc.yaml');
+  assert.ok(structure.length > 0 && structure.every((c) => c.startsWith('dvc-')), structure.join(','));
+  const before = refreshes;
+  await connection.sendNotification('mlops/yamlSyntaxOwner', { redHat: true });
+  await waitFor('a diagnostic refresh', () => (refreshes > before ? true : undefined), 5000);
+  assert.deepEqual(await codes('redhat/dvc.yaml'), []);
+  assert.deepEqual(await codes('redhat2/dvc.yaml'), structure);
+  await connection.sendNotification('mlops/yamlSyntaxOwner', { redHat: false });
+  await waitFor('syntax findings back', async () => ((await codes('redhat/dvc.yaml')).length === 1 ? true : undefined), 5000);
+});
+
 test('malformed documents get a diagnostic or nothing, every request is answered, and the server keeps working', async () => {
   const bad: Record<string, string> = {
     'bad/dvc.yaml': '\u0000\u0001\u00ff: [\n{{{ !!binary\n\t- - :\n',

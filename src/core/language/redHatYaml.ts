@@ -67,3 +67,19 @@ export function schemaForRedHatYaml(path: string | undefined, settings: RedHatYa
 export function contributedSchemaContent(uri: string): string | undefined {
   return uri === PERMISSIVE_SCHEMA_URI ? PERMISSIVE_SCHEMA : undefined;
 }
+
+/** Client → server: `{ redHat: boolean }`, whether Red Hat YAML reports YAML syntax in open YAML files. */
+export const YAML_SYNTAX_OWNER_NOTIFICATION = 'mlops/yamlSyntaxOwner';
+
+/** The syntax findings Red Hat YAML reports as well (same parser, eemeli/yaml). Alias bombs stay ours. */
+const SYNTAX_CODES = new Set(['yaml-syntax', 'yaml-duplicate-key', 'yaml-tab-indent', 'yaml-warning']);
+
+/**
+ * The findings to show for an open file when Red Hat YAML reports its syntax: all but the syntax
+ * ones, for the YAML files it sees (MLproject has its own language, so it is not one of them).
+ */
+export function withoutRedHatSyntax<T extends { code?: string | number }>(path: string, findings: T[]): T[] {
+  const kind = fileKindOf(path);
+  if (kind === undefined || kind === 'mlproject' || kind === 'dockerfile') return findings;
+  return findings.filter((f) => !SYNTAX_CODES.has(String(f.code)));
+}

@@ -5,6 +5,7 @@ import {
   contributedSchemaContent,
   PERMISSIVE_SCHEMA_URI,
   schemaForRedHatYaml,
+  withoutRedHatSyntax,
   YAML_CONTRIBUTOR_SCHEME,
 } from '../../../src/core/language/redHatYaml';
 
@@ -41,4 +42,23 @@ test('the permissive schema accepts anything and says who validates the file', (
   assert.deepEqual(Object.keys(schema).sort(), ['$schema', 'description', 'title']);
   assert.equal(schema.title, 'Validated by MLOps Workbench');
   assert.equal(contributedSchemaContent('mlops-workbench://schemas/other.json'), undefined);
+});
+
+test('with Red Hat YAML reporting syntax, open YAML files keep every finding but the syntax ones; MLproject keeps all', () => {
+  const findings = [
+    { code: 'yaml-syntax' },
+    { code: 'yaml-duplicate-key' },
+    { code: 'yaml-tab-indent' },
+    { code: 'yaml-alias-bomb' },
+    { code: 'dvc-unknown-key' },
+  ];
+  assert.deepEqual(
+    withoutRedHatSyntax(join(root, 'dvc.yaml'), findings).map((f) => f.code),
+    ['yaml-alias-bomb', 'dvc-unknown-key'],
+  );
+  assert.deepEqual(
+    withoutRedHatSyntax(join(root, 'params.yaml'), findings).map((f) => f.code),
+    ['yaml-alias-bomb', 'dvc-unknown-key'],
+  );
+  assert.equal(withoutRedHatSyntax(join(root, 'MLproject'), findings).length, 5);
 });
