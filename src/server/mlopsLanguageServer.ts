@@ -132,10 +132,12 @@ export class MlopsLanguageServer {
    */
   private readonly inputsByPath = new Map<string, { version: number; inputs: Set<string> }>();
   /**
-   * Closed file → the files its findings depend on, found when the workspace pull validated it, so
-   * typing in a params.yaml re-validates the closed dvc.yaml files that read it.
+   * Closed file → the files its findings depend on, so typing in a params.yaml re-validates the
+   * closed dvc.yaml files that read it. Built when first needed (the first typing pause), not by
+   * the workspace pull, which would parse every dvc.yaml twice; rebuilt after anything changed on
+   * disk, in the settings or in the set of open files.
    */
-  private readonly closedInputsByPath = new Map<string, Set<string>>();
+  private closedInputs: Promise<Map<string, Set<string>>> | undefined;
   /** Open files edited since the last dependants check, and the timer that checks them. */
   private readonly typedPaths = new Set<string>();
   private typingTimer: NodeJS.Timeout | undefined;
@@ -158,6 +160,7 @@ export class MlopsLanguageServer {
           const added = event.added.map((f) => pathOf(f.uri)).filter((f): f is string => f !== undefined);
           this.workspaceFolders = [...this.workspaceFolders.filter((f) => !removed.has(f)), ...added];
           this.settingsByUri.clear();
+          this.closedInputs = undefined;
           this.scheduleRefresh();
         });
       }
@@ -182,7 +185,7 @@ export class MlopsLanguageServer {
       if (token.isCancellationRequested) return { items: [] };
       this.reportedGeneration = this.generation;
       const items: WorkspaceDocumentDiagnosticReport[] = [];
-      const reported = new Set<string>();
+      const closed = new Set<string>();
       for (const folder of this.workspaceFolders) {
         if (!(await this.validatesWorkspace(folder))) continue;
         for (const path of await findValidatableFiles(folder)) {
@@ -190,13 +193,18 @@ export class MlopsLanguageServer {
           if (this.openByPath.has(path)) continue;
           const uri = pathToFileURL(path).toString();
           const findings = await this.safeValidate(path, uri);
-          this.closedInputsByPath.set(path, new Set(await validationInputs(path, this.files, await this.settings(uri, path))));
-          reported.add(path);
           items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version: null, items: findings.map(toLspDiagnostic) });
+          closed.add(path);
         }
       }
-      // Files gone from the workspace no longer say what they read.
-      for (const path of this.closedInputsByPath.keys()) if (!reported.has(path)) this.closedInputsByPath.delete(path);
+      // A file created or deleted without a watcher event (another tool, a network drive): the
+      // index of what closed files read is built again when next needed.
+      const index = this.closedInputs;
+      if (index) {
+        const known = await index;
+        if (known.size !== closed.size || [...closed].some((p) => !known.has(p)))
+          if (this.closedInputs === index) this.closedInputs = undefined;
+      }
       return { items };
     });
     connection.onDocumentSymbol((params) =>
@@ -312,18 +320,21 @@ export class MlopsLanguageServer {
       this.typedPaths.delete(path);
       // Closed without saving: its dependants are validated against the disk again, and the file
       // itself is now reported by the workspace pull.
-      if (fileKindOf(path) !== undefined || this.closedDependOn([path])) this.scheduleRefresh();
+      this.closedInputs = undefined;
+      if (fileKindOf(path) !== undefined) this.scheduleRefresh();
       else void this.refreshIfDependedOn([path]);
     });
     connection.onDidChangeConfiguration(() => {
       this.settingsByUri.clear();
       this.inputsByPath.clear();
+      this.closedInputs = undefined;
       this.scheduleRefresh();
     });
     connection.onDidChangeWatchedFiles((params) => {
       // A pipeline file, or a file an open document depends on (params.yaml for dvc.yaml, the CSV
       // for schema.yaml), changed on disk: every open document is pulled again.
       const paths = params.changes.map((change) => pathOf(change.uri)).filter((p): p is string => p !== undefined);
+      if (paths.some((p) => fileKindOf(p) !== undefined)) this.closedInputs = undefined;
       if (paths.some((p) => fileKindOf(p) !== undefined)) this.scheduleRefresh();
       else void this.refreshIfDependedOn(paths);
     });
@@ -465,9 +476,26 @@ export class MlopsLanguageServer {
     }, TYPING_DELAY_MS);
   }
 
-  /** Whether a closed file the workspace pull reported reads one of `changed`. */
-  private closedDependOn(changed: string[]): boolean {
-    for (const [path, inputs] of this.closedInputsByPath) {
+  /** Closed validatable file → what it reads, for the folders validated whether open or not. */
+  private closedInputsIndex(): Promise<Map<string, Set<string>>> {
+    this.closedInputs ??= (async () => {
+      const index = new Map<string, Set<string>>();
+      for (const folder of this.workspaceFolders) {
+        if (!(await this.validatesWorkspace(folder))) continue;
+        for (const path of await findValidatableFiles(folder)) {
+          if (this.openByPath.has(path)) continue;
+          const options = await this.settings(pathToFileURL(path).toString(), path);
+          index.set(path, new Set(await validationInputs(path, this.files, options)));
+        }
+      }
+      return index;
+    })();
+    return this.closedInputs;
+  }
+
+  /** Whether a closed file of the workspace reads one of `changed`. */
+  private async closedDependOn(changed: string[]): Promise<boolean> {
+    for (const [path, inputs] of await this.closedInputsIndex()) {
       if (this.openByPath.has(path)) continue;
       if (changed.some((c) => inputs.has(c))) return true;
     }
@@ -475,19 +503,16 @@ export class MlopsLanguageServer {
   }
 
   /**
-   * Pulls diagnostics again when a document (other than the changed ones) reads one of `changed`:
-   * an open one, or a closed one the workspace pull reported.
+   * Pulls diagnostics again when a document reads one of `changed`: an open one, or a closed one
+   * of the workspace.
    */
   private async refreshIfDependedOn(changed: string[]): Promise<void> {
     try {
-      if (this.closedDependOn(changed)) {
-        this.scheduleRefresh();
-        return;
-      }
-      const set = new Set(changed);
+      // A changed document is checked too: changes batched by the typing pause may hold both a
+      // dvc.yaml and the params.yaml it reads (a file is never its own input).
       for (const document of this.documents.all()) {
         const path = pathOf(document.uri);
-        if (path === undefined || set.has(path)) continue;
+        if (path === undefined) continue;
         let entry = this.inputsByPath.get(path);
         if (entry === undefined || entry.version !== document.version) {
           const options = await this.settings(document.uri, path);
@@ -499,6 +524,8 @@ export class MlopsLanguageServer {
           return;
         }
       }
+      // Open documents first (their inputs are cached per version); then the closed files.
+      if (await this.closedDependOn(changed)) this.scheduleRefresh();
     } catch (error) {
       this.connection.console.error(`finding the files to validate again failed: ${String(error)}`);
     }

@@ -62,7 +62,9 @@ before(async () => {
     refreshes++;
     return null;
   });
-  connection.onNotification('window/logMessage', () => undefined);
+  connection.onNotification('window/logMessage', (m: { message: string }) => {
+    if (process.env.MLOPS_TEST_SERVER_LOG) console.error('server:', m.message);
+  });
   connection.listen();
   const result = (await connection.sendRequest('initialize', {
     processId: process.pid,
