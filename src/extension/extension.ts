@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
+import { addCiWorkflow } from './ciCommand';
 import { registerCommands } from './commands';
+import { YAML_SYNTAX_OWNER_NOTIFICATION } from '../core/language/redHatYaml';
+import { contributeTo, registerWithRedHatYaml, type YamlExtensionApi } from './redHatYaml';
 import { registerCompare } from './compare/registerCompare';
 import { registerDocker } from './docker/registerDocker';
 import { isRelevantDocument, LanguageClientHost } from './languageClient';
@@ -16,6 +19,8 @@ export interface MlopsApi {
   /** The Pipelines view's nodes, as the view shows them (for tests and other extensions). */
   pipelines: PipelinesTree;
   runs: RunsTree;
+  /** Registers our schema contributor with an object shaped like Red Hat YAML's API (tests pass their own). */
+  contributeToYaml(api: YamlExtensionApi): boolean;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<MlopsApi> {
@@ -27,6 +32,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<MlopsA
   const runs = registerRuns(services);
   registerCompare(services);
   registerDocker(services);
+  let syntaxByRedHat = false;
+  const sendSyntaxOwner = (): void =>
+    void languageClient.running?.sendNotification(YAML_SYNTAX_OWNER_NOTIFICATION, { redHat: syntaxByRedHat }).catch(() => undefined);
+  registerWithRedHatYaml(context, (redHat) => {
+    syntaxByRedHat = redHat;
+    sendSyntaxOwner();
+  });
+  languageClient.onStarted(() => sendSyntaxOwner());
 
   const startLanguageClient = (): void => {
     languageClient.start().catch((error: unknown) => showError('The MLOps language server could not start.', error));
@@ -34,6 +47,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<MlopsA
 
   registerCommands(context, [
     { id: 'mlops.showOutput', run: () => output.show() },
+    {
+      id: 'mlops.addCiWorkflow',
+      run: (folder?: vscode.Uri) =>
+        addCiWorkflow(String((context.extension.packageJSON as { version?: unknown }).version ?? '0.0.0'), folder),
+    },
     {
       id: 'mlops.validateWorkspace',
       run: async () => {
@@ -71,7 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MlopsA
     if (found.length > 0) startLanguageClient();
   }
 
-  return { languageClientRunning: () => languageClient.running !== undefined, pipelines, runs };
+  return { languageClientRunning: () => languageClient.running !== undefined, pipelines, runs, contributeToYaml: contributeTo };
 }
 
 export function deactivate(): void {

@@ -20,6 +20,13 @@ const WATCHED = '**/{*.yaml,*.yml,*.json,*.csv,MLproject}';
 export class LanguageClientHost implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
+  /** Called with the client once it runs (and at once if it already does). */
+  private readonly startedListeners: Array<(client: LanguageClient) => void> = [];
+
+  onStarted(listener: (client: LanguageClient) => void): void {
+    this.startedListeners.push(listener);
+    if (this.client) listener(this.client);
+  }
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
@@ -50,6 +57,7 @@ export class LanguageClientHost implements vscode.Disposable {
     await client.start();
     this.client = client;
     output.info('language server started');
+    for (const listener of this.startedListeners) listener(client);
     return client;
   }
 

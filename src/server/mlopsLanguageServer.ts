@@ -8,6 +8,9 @@ import {
   MarkupKind,
   TextDocuments,
   TextDocumentSyncKind,
+  ErrorCodes,
+  ResponseError,
+  type WorkspaceEdit,
   type CancellationToken,
   type DocumentSymbol,
   type CodeAction,
@@ -34,6 +37,8 @@ import type { CompletionKind } from '../core/language/types';
 import { validateFile, validationInputs, type ValidationOptions } from '../core/validation/validateFile';
 import { findValidatableFiles } from '../core/validation/workspaceFiles';
 import { outlineOf, type OutlineSymbol } from '../core/language/outline';
+import { withoutRedHatSyntax, YAML_SYNTAX_OWNER_NOTIFICATION } from '../core/language/redHatYaml';
+import { collectUses, paramReferences, paramSymbolAt, renameParam, type ParamUse } from '../core/language/paramReferences';
 
 const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -103,6 +108,12 @@ const WORKSPACE_POLL_MS = 60_000;
 const REFRESH_DELAY_MS = 50;
 
 /**
+ * Typing in a file others read (params.yaml, config.yaml, a CSV) re-validates its dependants once
+ * the keystrokes pause this long, so a burst of edits gives one re-validation of closed files.
+ */
+const TYPING_DELAY_MS = 200;
+
+/**
  * The language server over a connection; `server.ts` only wires the transport, so tests can drive
  * this class in-process or over stdio exactly as an editor does.
  */
@@ -120,7 +131,19 @@ export class MlopsLanguageServer {
    * found for. Found only when a file changes, never while validating: it parses the document again.
    */
   private readonly inputsByPath = new Map<string, { version: number; inputs: Set<string> }>();
+  /**
+   * Closed file → the files its findings depend on, so typing in a params.yaml re-validates the
+   * closed dvc.yaml files that read it. Built when first needed (the first typing pause), not by
+   * the workspace pull, which would parse every dvc.yaml twice; rebuilt after anything changed on
+   * disk, in the settings or in the set of open files.
+   */
+  private closedInputs: Promise<Map<string, Set<string>>> | undefined;
+  /** Open files edited since the last dependants check, and the timer that checks them. */
+  private readonly typedPaths = new Set<string>();
+  private typingTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Red Hat YAML reports YAML syntax in open YAML files (the client says so): ours are left out there. */
+  private syntaxByRedHat = false;
   /** Bumped on every change that may change diagnostics; the workspace pull answers when it moves. */
   private generation = 0;
   private reportedGeneration = -1;
@@ -137,13 +160,22 @@ export class MlopsLanguageServer {
           const added = event.added.map((f) => pathOf(f.uri)).filter((f): f is string => f !== undefined);
           this.workspaceFolders = [...this.workspaceFolders.filter((f) => !removed.has(f)), ...added];
           this.settingsByUri.clear();
+          this.closedInputs = undefined;
           this.scheduleRefresh();
         });
       }
     });
+    connection.onNotification(YAML_SYNTAX_OWNER_NOTIFICATION, (params: { redHat?: unknown }) => {
+      const redHat = params?.redHat === true;
+      if (redHat === this.syntaxByRedHat) return;
+      this.syntaxByRedHat = redHat;
+      this.scheduleRefresh();
+    });
     connection.languages.diagnostics.on(async (params) => {
       const path = pathOf(params.textDocument.uri);
-      const findings = path ? await this.safeValidate(path, params.textDocument.uri) : [];
+      const all = path ? await this.safeValidate(path, params.textDocument.uri) : [];
+      // Closed files are not Red Hat's: their syntax errors (workspace pull) stay ours.
+      const findings = path && this.syntaxByRedHat && this.openByPath.has(path) ? withoutRedHatSyntax(path, all) : all;
       return { kind: DocumentDiagnosticReportKind.Full, items: findings.map(toLspDiagnostic) };
     });
     // Closed files too: the Problems panel shows a broken pipeline before anyone opens it. The
@@ -153,6 +185,7 @@ export class MlopsLanguageServer {
       if (token.isCancellationRequested) return { items: [] };
       this.reportedGeneration = this.generation;
       const items: WorkspaceDocumentDiagnosticReport[] = [];
+      const closed = new Set<string>();
       for (const folder of this.workspaceFolders) {
         if (!(await this.validatesWorkspace(folder))) continue;
         for (const path of await findValidatableFiles(folder)) {
@@ -161,7 +194,16 @@ export class MlopsLanguageServer {
           const uri = pathToFileURL(path).toString();
           const findings = await this.safeValidate(path, uri);
           items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version: null, items: findings.map(toLspDiagnostic) });
+          closed.add(path);
         }
+      }
+      // A file created or deleted without a watcher event (another tool, a network drive): the
+      // index of what closed files read is built again when next needed.
+      const index = this.closedInputs;
+      if (index) {
+        const known = await index;
+        if (known.size !== closed.size || [...closed].some((p) => !known.has(p)))
+          if (this.closedInputs === index) this.closedInputs = undefined;
       }
       return { items };
     });
@@ -175,7 +217,8 @@ export class MlopsLanguageServer {
       this.guard('completion', [] as CompletionItem[], async () => {
         const at = this.openText(params.textDocument.uri);
         if (!at) return [];
-        const items = await completionsAt(at.path, at.text, params.position, this.files);
+        const dvcFiles = fileKindOf(at.path) === 'dvc' ? await this.dvcFiles() : [];
+        const items = await completionsAt(at.path, at.text, params.position, this.files, { dvcFiles });
         return items.map((item): CompletionItem => ({
           label: item.label,
           kind: completionKinds[item.kind],
@@ -200,6 +243,47 @@ export class MlopsLanguageServer {
         return locations.map((l) => ({ uri: uriOf(l.file), range: l.range }));
       }),
     );
+    connection.onReferences((params) =>
+      this.guard('references', [] as Location[], async () => {
+        const at = this.openText(params.textDocument.uri);
+        if (!at) return [];
+        const uses = await this.paramUses();
+        const symbol = await paramSymbolAt(at.path, at.text, params.position, uses);
+        if ('error' in symbol) return [];
+        const locations = await paramReferences(symbol, uses, this.files);
+        const wanted = params.context.includeDeclaration ? locations : locations.filter((l) => l.file !== symbol.paramsFile);
+        return wanted.map((l) => ({ uri: uriOf(l.file), range: l.range }));
+      }),
+    );
+    connection.onPrepareRename(async (params) => {
+      const at = this.openText(params.textDocument.uri);
+      if (!at) return null;
+      try {
+        const symbol = await paramSymbolAt(at.path, at.text, params.position, await this.paramUses());
+        if ('error' in symbol) return new ResponseError(ErrorCodes.InvalidRequest, symbol.error);
+        return { range: symbol.range, placeholder: symbol.path[symbol.path.length - 1] ?? '' };
+      } catch (error) {
+        this.connection.console.error(`prepare rename failed: ${String((error as Error)?.stack ?? error)}`);
+        return new ResponseError(ErrorCodes.InternalError, 'Rename could not read the params files; see the MLOps Workbench output.');
+      }
+    });
+    connection.onRenameRequest(async (params) => {
+      const at = this.openText(params.textDocument.uri);
+      if (!at) return null;
+      try {
+        const uses = await this.paramUses();
+        const symbol = await paramSymbolAt(at.path, at.text, params.position, uses);
+        if ('error' in symbol) return new ResponseError(ErrorCodes.InvalidRequest, symbol.error);
+        const result = await renameParam(symbol, params.newName, uses, this.files);
+        if ('error' in result) return new ResponseError(ErrorCodes.InvalidRequest, result.error);
+        const changes: Record<string, TextEdit[]> = {};
+        for (const [file, edits] of Object.entries(result.edits)) changes[uriOf(file)] = edits;
+        return { changes } satisfies WorkspaceEdit;
+      } catch (error) {
+        this.connection.console.error(`rename failed: ${String((error as Error)?.stack ?? error)}`);
+        return new ResponseError(ErrorCodes.InternalError, 'Rename could not read the params files; see the MLOps Workbench output.');
+      }
+    });
     connection.onCodeAction((params) =>
       this.guard('code actions', [] as CodeAction[], async () => {
         const path = pathOf(params.textDocument.uri);
@@ -226,22 +310,31 @@ export class MlopsLanguageServer {
     this.documents.onDidChangeContent((event) => {
       this.track(event.document);
       const path = pathOf(event.document.uri);
-      if (path) void this.refreshIfDependedOn([path]);
+      if (path) this.typed(path);
     });
     this.documents.onDidClose((event) => {
       const path = pathOf(event.document.uri);
-      if (path) this.openByPath.delete(path);
-      if (path) this.inputsByPath.delete(path);
+      if (!path) return;
+      this.openByPath.delete(path);
+      this.inputsByPath.delete(path);
+      this.typedPaths.delete(path);
+      // Closed without saving: its dependants are validated against the disk again, and the file
+      // itself is now reported by the workspace pull.
+      this.closedInputs = undefined;
+      if (fileKindOf(path) !== undefined) this.scheduleRefresh();
+      else void this.refreshIfDependedOn([path]);
     });
     connection.onDidChangeConfiguration(() => {
       this.settingsByUri.clear();
       this.inputsByPath.clear();
+      this.closedInputs = undefined;
       this.scheduleRefresh();
     });
     connection.onDidChangeWatchedFiles((params) => {
       // A pipeline file, or a file an open document depends on (params.yaml for dvc.yaml, the CSV
       // for schema.yaml), changed on disk: every open document is pulled again.
       const paths = params.changes.map((change) => pathOf(change.uri)).filter((p): p is string => p !== undefined);
+      if (paths.some((p) => fileKindOf(p) !== undefined)) this.closedInputs = undefined;
       if (paths.some((p) => fileKindOf(p) !== undefined)) this.scheduleRefresh();
       else void this.refreshIfDependedOn(paths);
     });
@@ -266,6 +359,8 @@ export class MlopsLanguageServer {
         hoverProvider: true,
         documentSymbolProvider: true,
         definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         ...(this.hasWorkspaceFolders ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
       },
@@ -355,13 +450,69 @@ export class MlopsLanguageServer {
     }
   }
 
-  /** Pulls diagnostics again when an open document (other than the changed ones) reads one of `changed`. */
+  /** The workspace's dvc.yaml files, and open ones outside it. */
+  private async dvcFiles(): Promise<string[]> {
+    const dvcFiles = new Set<string>();
+    for (const folder of this.workspaceFolders)
+      for (const path of await findValidatableFiles(folder)) if (fileKindOf(path) === 'dvc') dvcFiles.add(path);
+    for (const path of this.openByPath.keys()) if (fileKindOf(path) === 'dvc') dvcFiles.add(path);
+    return [...dvcFiles];
+  }
+
+  /** Every param use in those dvc.yaml files (open buffers as typed). */
+  private async paramUses(): Promise<ParamUse[]> {
+    return collectUses(await this.dvcFiles(), this.files);
+  }
+
+  /** An open document's buffer changed: its dependants are checked once typing pauses. */
+  private typed(path: string): void {
+    this.typedPaths.add(path);
+    if (this.typingTimer) clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => {
+      this.typingTimer = undefined;
+      const changed = [...this.typedPaths];
+      this.typedPaths.clear();
+      void this.refreshIfDependedOn(changed);
+    }, TYPING_DELAY_MS);
+  }
+
+  /** Closed validatable file → what it reads, for the folders validated whether open or not. */
+  private closedInputsIndex(): Promise<Map<string, Set<string>>> {
+    this.closedInputs ??= (async () => {
+      const index = new Map<string, Set<string>>();
+      for (const folder of this.workspaceFolders) {
+        if (!(await this.validatesWorkspace(folder))) continue;
+        for (const path of await findValidatableFiles(folder)) {
+          if (this.openByPath.has(path)) continue;
+          const options = await this.settings(pathToFileURL(path).toString(), path);
+          index.set(path, new Set(await validationInputs(path, this.files, options)));
+        }
+      }
+      return index;
+    })();
+    return this.closedInputs;
+  }
+
+  /** Whether a closed file of the workspace reads one of `changed`. */
+  private async closedDependOn(changed: string[]): Promise<boolean> {
+    for (const [path, inputs] of await this.closedInputsIndex()) {
+      if (this.openByPath.has(path)) continue;
+      if (changed.some((c) => inputs.has(c))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Pulls diagnostics again when a document reads one of `changed`: an open one, or a closed one
+   * of the workspace.
+   */
   private async refreshIfDependedOn(changed: string[]): Promise<void> {
     try {
-      const set = new Set(changed);
+      // A changed document is checked too: changes batched by the typing pause may hold both a
+      // dvc.yaml and the params.yaml it reads (a file is never its own input).
       for (const document of this.documents.all()) {
         const path = pathOf(document.uri);
-        if (path === undefined || set.has(path)) continue;
+        if (path === undefined) continue;
         let entry = this.inputsByPath.get(path);
         if (entry === undefined || entry.version !== document.version) {
           const options = await this.settings(document.uri, path);
@@ -373,6 +524,8 @@ export class MlopsLanguageServer {
           return;
         }
       }
+      // Open documents first (their inputs are cached per version); then the closed files.
+      if (await this.closedDependOn(changed)) this.scheduleRefresh();
     } catch (error) {
       this.connection.console.error(`finding the files to validate again failed: ${String(error)}`);
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -62,7 +62,9 @@ before(async () => {
     refreshes++;
     return null;
   });
-  connection.onNotification('window/logMessage', () => undefined);
+  connection.onNotification('window/logMessage', (m: { message: string }) => {
+    if (process.env.MLOPS_TEST_SERVER_LOG) console.error('server:', m.message);
+  });
   connection.listen();
   const result = (await connection.sendRequest('initialize', {
     processId: process.pid,
@@ -189,6 +191,128 @@ test('typing in an open params.yaml (unsaved) re-validates dvc.yaml against the 
   });
 });
 
+/** The workspace pull's findings for one file (waits, as an editor's pull does, until something changed). */
+async function workspaceFindings(name: string): Promise<Diagnostic[] | undefined> {
+  const report = (await connection.sendRequest('workspace/diagnostic', { previousResultIds: [] })) as {
+    items: { uri: string; items: Diagnostic[] }[];
+  };
+  return report.items.find((item) => item.uri === uri(name))?.items;
+}
+
+test('typing in params.yaml re-validates a closed dvc.yaml that reads it; undo or closing unsaved clears it again', async () => {
+  mkdirSync(join(dir, 'closed'), { recursive: true });
+  const paramsText = 'train:\n  lr: 0.1\n  epochs: 3\n';
+  const dvcText = 'stages:\n  fit:\n    cmd: python fit.py ${train.epochs}\n    params:\n      - train.lr\n';
+  writeFileSync(join(dir, 'closed', 'params.yaml'), paramsText);
+  writeFileSync(join(dir, 'closed', 'dvc.yaml'), dvcText);
+  const codes = async (): Promise<string[] | undefined> => (await workspaceFindings('closed/dvc.yaml'))?.map((d) => d.code as string);
+  assert.deepEqual(await waitFor('the closed dvc.yaml in the workspace pull', codes, 20_000), []);
+
+  await open('closed/params.yaml', paramsText);
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('closed/params.yaml'), version: 2 },
+    contentChanges: [{ text: paramsText.replace('lr:', 'rate:') }],
+  });
+  const missing = await waitFor(
+    'the closed dvc.yaml reporting the renamed param',
+    async () => {
+      const items = await workspaceFindings('closed/dvc.yaml');
+      return items && items.length > 0 ? items : undefined;
+    },
+    20_000,
+  );
+  assert.deepEqual(
+    missing.map((d) => [d.code, d.range.start.line, d.range.start.character]),
+    [['dvc-unknown-param', 4, 8]],
+  );
+  assert.ok(readFileSync(join(dir, 'closed', 'params.yaml'), 'utf8').includes('lr:'), 'nothing was saved');
+
+  // Undo in the buffer: the finding goes away.
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('closed/params.yaml'), version: 3 },
+    contentChanges: [{ text: paramsText }],
+  });
+  assert.deepEqual(await waitFor('the finding gone after undo', async () => ((await codes())?.length === 0 ? [] : undefined), 20_000), []);
+
+  // Change again, then close without saving: the disk content counts again.
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('closed/params.yaml'), version: 4 },
+    contentChanges: [{ text: paramsText.replace('lr:', 'rate:') }],
+  });
+  await waitFor('the finding back', async () => ((await codes())?.length === 1 ? true : undefined), 20_000);
+  await connection.sendNotification('textDocument/didClose', { textDocument: { uri: uri('closed/params.yaml') } });
+  assert.deepEqual(
+    await waitFor('the finding gone after closing unsaved', async () => ((await codes())?.length === 0 ? [] : undefined), 20_000),
+    [],
+  );
+});
+
+test('typing in config/config.yaml re-validates a closed schema.yaml against the data file it now names', async () => {
+  mkdirSync(join(dir, 'contract', 'config'), { recursive: true });
+  writeFileSync(join(dir, 'contract', 'schema.yaml'), 'COLUMNS:\n  a: int64\n  b: float64\nTARGET_COLUMN:\n  name: b\n');
+  writeFileSync(join(dir, 'contract', 'good.csv'), 'a,b\n1,2\n');
+  writeFileSync(join(dir, 'contract', 'other.csv'), 'a,c\n1,2\n');
+  const configText = 'data_ingestion:\n  local_data_file: good.csv\n';
+  writeFileSync(join(dir, 'contract', 'config', 'config.yaml'), configText);
+  // Something changed on disk: the workspace pull answers again.
+  await connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('contract/schema.yaml'), type: 1 }] });
+  const codes = async (): Promise<string[] | undefined> =>
+    (await workspaceFindings('contract/schema.yaml'))?.map((d) => d.code as string).sort();
+  assert.deepEqual(await waitFor('the closed schema.yaml in the workspace pull', codes, 20_000), []);
+  await open('contract/config/config.yaml', configText);
+  await connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uri('contract/config/config.yaml'), version: 2 },
+    contentChanges: [{ text: configText.replace('good.csv', 'other.csv') }],
+  });
+  assert.deepEqual(
+    await waitFor(
+      'the contract compared with other.csv',
+      async () => {
+        const found = await codes();
+        return found && found.length > 0 ? found : undefined;
+      },
+      20_000,
+    ),
+    ['schema-column-not-in-contract', 'schema-column-not-in-data'],
+  );
+  await connection.sendNotification('textDocument/didClose', { textDocument: { uri: uri('contract/config/config.yaml') } });
+  assert.deepEqual(await waitFor('back to good.csv on disk', async () => ((await codes())?.length === 0 ? [] : undefined), 20_000), []);
+});
+
+test('references and rename of a param key from params.yaml reach the closed dvc.yaml; prepareRename refuses on a non-param', async () => {
+  const paramsText = readFileSync(join(dir, 'closed', 'params.yaml'), 'utf8');
+  await open('closed/params.yaml', paramsText);
+  const position = { line: 1, character: 3 };
+  const prepared = await connection.sendRequest('textDocument/prepareRename', {
+    textDocument: { uri: uri('closed/params.yaml') },
+    position,
+  });
+  assert.deepEqual(prepared, { range: { start: { line: 1, character: 2 }, end: { line: 1, character: 4 } }, placeholder: 'lr' });
+  const references = (await connection.sendRequest('textDocument/references', {
+    textDocument: { uri: uri('closed/params.yaml') },
+    position,
+    context: { includeDeclaration: true },
+  })) as Location[];
+  assert.deepEqual(references, [
+    { uri: uri('closed/params.yaml'), range: { start: { line: 1, character: 2 }, end: { line: 1, character: 4 } } },
+    { uri: uri('closed/dvc.yaml'), range: { start: { line: 4, character: 14 }, end: { line: 4, character: 16 } } },
+  ]);
+  const edit = (await connection.sendRequest('textDocument/rename', {
+    textDocument: { uri: uri('closed/params.yaml') },
+    position,
+    newName: 'rate',
+  })) as { changes: Record<string, { range: unknown; newText: string }[]> };
+  assert.deepEqual(edit.changes, {
+    [uri('closed/params.yaml')]: [{ range: { start: { line: 1, character: 2 }, end: { line: 1, character: 4 } }, newText: 'rate' }],
+    [uri('closed/dvc.yaml')]: [{ range: { start: { line: 4, character: 14 }, end: { line: 4, character: 16 } }, newText: 'rate' }],
+  });
+  await assert.rejects(
+    connection.sendRequest('textDocument/prepareRename', { textDocument: { uri: uri('dvc.yaml') }, position: { line: 2, character: 5 } }),
+    /Rename and references work on params keys/,
+  );
+  await connection.sendNotification('textDocument/didClose', { textDocument: { uri: uri('closed/params.yaml') } });
+});
+
 test('a settings change is pulled per resource and applied: the contract is compared with the configured CSV', async () => {
   const schemaText = readFileSync(join(dir, 'schema.yaml'), 'utf8');
   writeFileSync(join(dir, 'wine.csv'), 'alcohol,vintage\n1,2\n');
@@ -222,6 +346,22 @@ test('a settings change is pulled per resource and applied: the contract is comp
   assert.ok(!afterCsv.some((d) => d.message.includes('"proline"')));
   settings = {};
   await connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+});
+
+test('when the client says Red Hat YAML reports syntax, open YAML files drop our syntax findings and keep the structure ones', async () => {
+  await open('redhat/dvc.yaml', 'stages:\n  fit:\n    cmd: x\n    outz: [a]\n    cmd: y\n');
+  await open('redhat2/dvc.yaml', 'stages:\n  fit:\n    cmd: x\n    outz: [a]\n');
+  const codes = async (name: string): Promise<string[]> => (await diagnostics(name)).map((d) => d.code as string);
+  assert.deepEqual(await codes('redhat/dvc.yaml'), ['yaml-duplicate-key']);
+  const structure = await codes('redhat2/dvc.yaml');
+  assert.ok(structure.length > 0 && structure.every((c) => c.startsWith('dvc-')), structure.join(','));
+  const before = refreshes;
+  await connection.sendNotification('mlops/yamlSyntaxOwner', { redHat: true });
+  await waitFor('a diagnostic refresh', () => (refreshes > before ? true : undefined), 5000);
+  assert.deepEqual(await codes('redhat/dvc.yaml'), []);
+  assert.deepEqual(await codes('redhat2/dvc.yaml'), structure);
+  await connection.sendNotification('mlops/yamlSyntaxOwner', { redHat: false });
+  await waitFor('syntax findings back', async () => ((await codes('redhat/dvc.yaml')).length === 1 ? true : undefined), 5000);
 });
 
 test('malformed documents get a diagnostic or nothing, every request is answered, and the server keeps working', async () => {

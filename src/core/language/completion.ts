@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import type { Position, Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
 import { fileKindOf } from '../fileKinds';
@@ -12,17 +12,28 @@ import { dottedEntries, loadYaml, shortValue, stageKeys, stageOf, stageWdir, top
 import type { Completion } from './types';
 import { cursorContext, ITEM, type CursorContext } from './yamlCursor';
 
+export interface CompletionOptions {
+  /** The other dvc.yaml files of the workspace, whose stages' outs a dep may name. */
+  dvcFiles?: string[];
+}
+
 /**
  * Completions at a position of a pipeline file (dvc.yaml, schema.yaml, MLproject). Works on
  * half-typed documents: the place is read from indentation, the data from the other files.
  * Never throws; an unknown place gives no items.
  */
-export async function completionsAt(file: string, text: string, position: Position, files: FileAccess): Promise<Completion[]> {
+export async function completionsAt(
+  file: string,
+  text: string,
+  position: Position,
+  files: FileAccess,
+  options: CompletionOptions = {},
+): Promise<Completion[]> {
   try {
     const cursor = cursorContext(text, position);
     switch (fileKindOf(file)) {
       case 'dvc':
-        return await dvcCompletions(file, text, cursor, files);
+        return await dvcCompletions(file, text, cursor, files, options);
       case 'dataSchema':
         return dataSchemaCompletions(file, text, cursor);
       case 'mlproject':
@@ -35,7 +46,13 @@ export async function completionsAt(file: string, text: string, position: Positi
   }
 }
 
-async function dvcCompletions(file: string, text: string, cursor: CursorContext, files: FileAccess): Promise<Completion[]> {
+async function dvcCompletions(
+  file: string,
+  text: string,
+  cursor: CursorContext,
+  files: FileAccess,
+  options: CompletionOptions,
+): Promise<Completion[]> {
   const open = cursor.before.lastIndexOf('${');
   if (open >= 0 && !cursor.before.slice(open).includes('}')) return interpolationCompletions(file, text, cursor, open, files);
   const path = cursor.path;
@@ -56,24 +73,64 @@ async function dvcCompletions(file: string, text: string, cursor: CursorContext,
     return paramItems(isAbsolute(paramsFile) ? paramsFile : join(wdir, paramsFile), cursor.word, files);
   }
   if (cursor.atKey && rest[0] === 'deps' && rest[1] === ITEM && rest.length === 2) {
-    return depItems(file, text, wdir, cursor, files);
+    return depItems(file, text, wdir, stage.stage, cursor, files, options.dvcFiles ?? []);
   }
   return [];
 }
 
-/** Outs of the other stages first (relative to this stage's folder), then what is on disk. */
-async function depItems(file: string, text: string, wdir: string, cursor: CursorContext, files: FileAccess): Promise<Completion[]> {
+/**
+ * What a dep may name, best first: the outs of the other stages of this dvc.yaml, then those of the
+ * workspace's other dvc.yaml files (relative to this stage's folder), then the files on disk. The
+ * stage's own outs (a cycle DVC refuses) and the deps it already lists are left out.
+ */
+async function depItems(
+  file: string,
+  text: string,
+  wdir: string,
+  stageName: string,
+  cursor: CursorContext,
+  files: FileAccess,
+  dvcFiles: string[],
+): Promise<Completion[]> {
   const items: Completion[] = [];
-  const seen = new Set<string>();
   const { pipeline } = await parseDvcPipeline(file, text, files);
+  const own = (name: string): boolean => name === stageName || name.startsWith(`${stageName}@`);
+  const relativePath = (path: string): string => relative(wdir, path).split(sep).join('/');
+  const listed = new Set<string>();
   for (const stage of pipeline.stages) {
-    for (const out of [...stage.outs, ...stage.metrics, ...stage.plots]) {
-      if (out.path.includes('${')) continue;
-      const path = relative(wdir, resolve(stage.wdir, out.path)).split(sep).join('/');
-      if (seen.has(path)) continue;
-      seen.add(path);
-      items.push({ label: path, kind: 'file', detail: `out of ${stage.name}`, insertText: path, range: cursor.word, sortText: `0${path}` });
+    if (own(stage.name))
+      for (const dep of stage.deps) if (!dep.path.includes('${')) listed.add(relativePath(resolve(stage.wdir, dep.path)));
+  }
+  // The item being typed is not "already listed".
+  listed.delete(cursor.wordText);
+  const seen = new Set<string>(listed);
+  const addOuts = (stages: typeof pipeline.stages, from: string, rank: string): void => {
+    for (const stage of stages) {
+      if (from === file && own(stage.name)) continue;
+      for (const out of [...stage.outs, ...stage.metrics, ...stage.plots]) {
+        if (out.path.includes('${')) continue;
+        const path = relativePath(resolve(stage.wdir, out.path));
+        if (seen.has(path)) continue;
+        seen.add(path);
+        const where = from === file ? stage.name : `${relative(dirname(file), from).split(sep).join('/')}:${stage.name}`;
+        items.push({
+          label: path,
+          kind: 'file',
+          detail: `out of ${where}`,
+          documentation: `Written by stage \`${where}\`: depending on it makes \`dvc repro\` run that stage first.`,
+          insertText: path,
+          range: cursor.word,
+          sortText: `${rank}${path}`,
+        });
+      }
     }
+  };
+  addOuts(pipeline.stages, file, '0');
+  for (const other of dvcFiles) {
+    if (normalize(other) === normalize(file)) continue;
+    const otherText = await files.readText(other);
+    if (otherText === undefined) continue;
+    addOuts((await parseDvcPipeline(other, otherText, files)).pipeline.stages, other, '1');
   }
   const typed = cursor.wordText.slice(0, cursor.before.length - cursor.word.start.character);
   const folder = typed.includes('/') ? typed.slice(0, typed.lastIndexOf('/') + 1) : '';
@@ -81,7 +138,7 @@ async function depItems(file: string, text: string, wdir: string, cursor: Cursor
     const path = `${folder}${entry.name}${entry.directory ? '/' : ''}`;
     if (seen.has(path) || entry.name.startsWith('.')) continue;
     seen.add(path);
-    items.push({ label: path, kind: 'file', insertText: path, range: cursor.word, sortText: `1${path}` });
+    items.push({ label: path, kind: 'file', insertText: path, range: cursor.word, sortText: `2${path}` });
   }
   return items;
 }

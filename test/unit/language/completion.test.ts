@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { diskFileAccess } from '../../../src/core/fileAccess';
 import { completionsAt } from '../../../src/core/language/completion';
-import { exampleCopy, positionOf, read } from './languageFixture';
+import { exampleCopy, positionOf, read, write } from './languageFixture';
 
 const labels = (items: { label: string }[]): string[] => items.map((i) => i.label);
 
@@ -124,7 +125,7 @@ test("a dep item offers the other stages' outs first, then the files of the fold
   const text = read(file).replace('      - src/validate.py\n', '      - src/va\n');
   const position = positionOf(text, '- src/va');
   const items = await completionsAt(file, text, position, diskFileAccess);
-  const out = items.find((i) => i.label === 'artifacts/data_ingestion/winequality.csv');
+  const out = items.find((i) => i.label === 'artifacts/data_ingestion/train.csv');
   assert.equal(out?.detail, 'out of ingest');
   assert.ok(labels(items).includes('src/validate.py'), labels(items).join(','));
   assert.ok(!labels(items).includes('dvc.yaml'), 'only the folder typed so far is listed');
@@ -132,6 +133,34 @@ test("a dep item offers the other stages' outs first, then the files of the fold
     start: { line: position.line, character: 8 },
     end: { line: position.line, character: 14 },
   });
+});
+
+test("a dep item leaves out the stage's own outs and its listed deps, and offers outs of the workspace's other dvc.yaml files", async () => {
+  const dir = exampleCopy();
+  mkdirSync(join(dir, 'report'));
+  const sub = join(dir, 'report', 'dvc.yaml');
+  write(sub, 'stages:\n  summarize:\n    cmd: python summarize.py\n    wdir: ..\n    outs:\n      - reports/summary.md\n');
+  const file = join(dir, 'dvc.yaml');
+  const text = read(file).replace('      - src/validate.py\n', '      - src/validate.py\n      - \n');
+  const position = positionOf(text, '      - \n', 8);
+  const items = await completionsAt(file, text, position, diskFileAccess, { dvcFiles: [file, sub] });
+  const outs = items.filter((i) => i.detail?.startsWith('out of '));
+  assert.deepEqual(
+    outs.map((i) => [i.label, i.detail]),
+    [
+      ['artifacts/data_ingestion/train.csv', 'out of ingest'],
+      ['artifacts/data_ingestion/test.csv', 'out of ingest'],
+      ['artifacts/model_trainer/rf.joblib', 'out of train@rf'],
+      ['artifacts/model_trainer/logreg.joblib', 'out of train@logreg'],
+      ['metrics.json', 'out of evaluate'],
+      ['reports/summary.md', 'out of report/dvc.yaml:summarize'],
+    ],
+    "winequality.csv is listed already and status.json is validate's own out",
+  );
+  assert.ok(
+    outs.every((i) => i.sortText !== undefined && items.indexOf(i) < items.findIndex((j) => j.detail === undefined)),
+    'outs before files',
+  );
 });
 
 test('no completion in places it has nothing to say, and none on garbage', async () => {
