@@ -89,11 +89,7 @@ export class SqliteDatabase {
    */
   async scanColumns(tableName: string, columns: string[], visit: (values: SqlValue[], rowid: number) => boolean | void): Promise<void> {
     const table = this.requireTable(tableName);
-    const positions = columns.map((c) => {
-      const at = table.columns.findIndex((name) => name.toLowerCase() === c.toLowerCase());
-      if (at < 0) throw new SqliteFormatError(this.pager.path, `its table ${table.name} has no column ${c}`);
-      return table.rowidColumn === table.columns[at] ? -1 : at;
-    });
+    const positions = this.positionsOf(table, columns);
     await this.btree.scanTable(table.rootPage, (rowid, values) =>
       visit(
         positions.map((p) => (p < 0 ? rowid : (values[p] ?? null))),
@@ -108,9 +104,7 @@ export class SqliteDatabase {
    */
   async rowsWhere(tableName: string, column: string, value: SqlValue): Promise<SqlRow[]> {
     const table = this.requireTable(tableName);
-    const index = this.indexes.find(
-      (i) => i.table.toLowerCase() === table.name.toLowerCase() && i.columns?.[0]?.toLowerCase() === column.toLowerCase(),
-    );
+    const index = this.indexOn(table, column);
     const rows: SqlRow[] = [];
     if (index && !table.withoutRowid) {
       const rowids: number[] = [];
@@ -130,8 +124,61 @@ export class SqliteDatabase {
     return rows;
   }
 
+  /**
+   * Visits, as positional values in the order of `columns`, the rows whose `column` is one of
+   * `values`: through an index whose first column is `column` when there is one (only the pages
+   * holding those rows are read, in rowid order so neighbouring rows share pages), else by a scan.
+   */
+  async scanColumnsWhereIn(
+    tableName: string,
+    column: string,
+    values: readonly SqlValue[],
+    columns: string[],
+    visit: (values: SqlValue[], rowid: number) => void,
+  ): Promise<void> {
+    const table = this.requireTable(tableName);
+    const positions = this.positionsOf(table, columns);
+    const pick = (rowid: number, record: SqlValue[]): SqlValue[] => positions.map((p) => (p < 0 ? rowid : (record[p] ?? null)));
+    const index = this.indexOn(table, column);
+    if (index && !table.withoutRowid) {
+      const rowids: number[] = [];
+      for (const value of new Set(values)) {
+        await this.btree.seekIndex(index.rootPage, [value], (entry) => {
+          const rowid = entry[entry.length - 1];
+          if (typeof rowid === 'number') rowids.push(rowid);
+        });
+      }
+      rowids.sort((a, b) => a - b);
+      for (const rowid of rowids) {
+        const record = await this.btree.findRow(table.rootPage, rowid);
+        if (record) visit(pick(rowid, record), rowid);
+      }
+      return;
+    }
+    const wanted = new Set(values);
+    const at = this.positionsOf(table, [column])[0] ?? 0;
+    await this.btree.scanTable(table.rootPage, (rowid, record) => {
+      if (wanted.has(at < 0 ? rowid : (record[at] ?? null))) visit(pick(rowid, record), rowid);
+    });
+  }
+
   async close(): Promise<void> {
     await this.pager.close();
+  }
+
+  /** Where each column is in a record; -1 for the rowid alias (stored as NULL, read from the rowid). */
+  private positionsOf(table: SqliteTable, columns: string[]): number[] {
+    return columns.map((c) => {
+      const at = table.columns.findIndex((name) => name.toLowerCase() === c.toLowerCase());
+      if (at < 0) throw new SqliteFormatError(this.pager.path, `its table ${table.name} has no column ${c}`);
+      return table.rowidColumn === table.columns[at] ? -1 : at;
+    });
+  }
+
+  private indexOn(table: SqliteTable, column: string): SqliteIndex | undefined {
+    return this.indexes.find(
+      (i) => i.table.toLowerCase() === table.name.toLowerCase() && i.columns?.[0]?.toLowerCase() === column.toLowerCase(),
+    );
   }
 
   private requireTable(name: string): SqliteTable {
