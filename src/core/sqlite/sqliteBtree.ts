@@ -186,6 +186,48 @@ export class BtreeReader {
   }
 
   /**
+   * Visits the rows with these rowids (ascending, no repeats) in rowid order, reading each page on
+   * their paths once: for many rows of neighbouring rowids this is one walk, not one descent each.
+   * Rowids that are not in the table are skipped.
+   */
+  async findRows(root: number, rowids: readonly number[], visit: (rowid: number, values: SqlValue[]) => void): Promise<void> {
+    const walk = async (pageNumber: number, from: number, to: number, depth: number): Promise<void> => {
+      if (depth > 64) throw this.corrupt(pageNumber, 'is part of a b-tree deeper than 64 levels');
+      const page = await this.pager.page(pageNumber);
+      const header = pageNumber === 1 ? 100 : 0;
+      const type = page[header];
+      const cells = this.cellOffsets(page, header, pageNumber);
+      let i = from;
+      if (type === TABLE_LEAF) {
+        for (const at of cells) {
+          if (i >= to) return;
+          const [, sizeLength] = readVarint(page, at);
+          const [key] = readVarint(page, at + sizeLength);
+          while (i < to && (rowids[i] as number) < key) i++;
+          if (i < to && rowids[i] === key) {
+            const [rowid, values] = this.localTableLeafCell(page, at, pageNumber) ?? (await this.tableLeafCell(page, at, pageNumber));
+            visit(rowid, values);
+            i++;
+          }
+        }
+        return;
+      }
+      if (type !== TABLE_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside a table b-tree`);
+      // Each cell's child holds the rowids up to its key; the right-most child the rest.
+      for (const at of cells) {
+        if (i >= to) return;
+        const [key] = readVarint(page, at + 4);
+        let j = i;
+        while (j < to && (rowids[j] as number) <= key) j++;
+        if (j > i) await walk(page.readUInt32BE(at), i, j, depth + 1);
+        i = j;
+      }
+      if (i < to) await walk(page.readUInt32BE(header + 8), i, to, depth + 1);
+    };
+    if (rowids.length > 0) await walk(root, 0, rowids.length, 0);
+  }
+
+  /**
    * Visits, in index order, every entry of an index b-tree whose leading columns equal `prefix`
    * (the entry's last column is the table rowid). Only the pages that can hold such entries are read.
    */

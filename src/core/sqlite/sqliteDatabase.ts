@@ -126,8 +126,8 @@ export class SqliteDatabase {
 
   /**
    * Visits, as positional values in the order of `columns`, the rows whose `column` is one of
-   * `values`: through an index whose first column is `column` when there is one (only the pages
-   * holding those rows are read, in rowid order so neighbouring rows share pages), else by a scan.
+   * `values`, in rowid order: through an index whose first column is `column` when there is one
+   * (only the pages holding those rows are read, each once), else by a scan.
    */
   async scanColumnsWhereIn(
     tableName: string,
@@ -148,11 +148,8 @@ export class SqliteDatabase {
           if (typeof rowid === 'number') rowids.push(rowid);
         });
       }
-      rowids.sort((a, b) => a - b);
-      for (const rowid of rowids) {
-        const record = await this.btree.findRow(table.rootPage, rowid);
-        if (record) visit(pick(rowid, record), rowid);
-      }
+      const sorted = [...new Set(rowids)].sort((a, b) => a - b);
+      await this.btree.findRows(table.rootPage, sorted, (rowid, record) => visit(pick(rowid, record), rowid));
       return;
     }
     const wanted = new Set(values);
