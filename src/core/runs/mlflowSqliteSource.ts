@@ -9,12 +9,12 @@ const MLFLOW_TABLES = ['experiments', 'runs', 'params', 'latest_metrics', 'metri
 const ATTEMPTS = 4;
 const RUN_COLUMNS = ['run_uuid', 'name', 'status', 'start_time', 'end_time', 'lifecycle_stage', 'artifact_uri', 'experiment_id'];
 
-/** A row of the runs table kept for paging: the values to make its run from when a page needs it. */
+/** A run as the page order needs it: the rest of its row is read when a page shows it. */
 interface IndexedRun {
   id: string;
   /** Milliseconds; undefined sorts last. */
   start: number | undefined;
-  values: SqlValue[];
+  rowid: number;
 }
 
 /** The runs table alone (one row per run, no params, metrics or tags): order and counts for pages. */
@@ -77,7 +77,17 @@ export class MlflowSqliteSource implements PagedRunSource {
         }
       }
       const rows = all.slice(start, start + Math.max(1, limit));
-      const page = rows.map((row) => runFromRow(row.values, index.names) as Run);
+      const byRowid = new Map<number, Run>();
+      await db.scanColumnsByRowid(
+        'runs',
+        rows.map((row) => row.rowid),
+        RUN_COLUMNS,
+        (values, rowid) => {
+          const run = runFromRow(values, index.names);
+          if (run) byRowid.set(rowid, run);
+        },
+      );
+      const page = rows.map((row) => byRowid.get(row.rowid)).filter((run): run is Run => run !== undefined);
       signal?.throwIfAborted();
       await fillValues(db, new Map(page.map((run) => [run.id.slice('mlflow:'.length), run])), signal);
       const last = page[page.length - 1];
@@ -108,25 +118,26 @@ export class MlflowSqliteSource implements PagedRunSource {
     const version = db.version;
     const names = await readExperiments(db);
     const runs = new Map<string, IndexedRun[]>();
-    const [uuidAt, startAt, lifecycleAt, experimentAt] = ['run_uuid', 'start_time', 'lifecycle_stage', 'experiment_id'].map((c) =>
-      RUN_COLUMNS.indexOf(c),
-    ) as [number, number, number, number];
-    await db.scanColumns('runs', RUN_COLUMNS, (values) => {
-      const experiment = names.get(String(values[experimentAt]));
-      if (experiment === undefined || values[lifecycleAt] === 'deleted') return;
-      const start = Number(values[startAt] ?? Number.NaN);
-      const row = { id: `mlflow:${String(values[uuidAt])}`, start: Number.isFinite(start) && start > 0 ? start : undefined, values };
-      const list = runs.get(experiment);
-      if (list) list.push(row);
-      else runs.set(experiment, [row]);
-    });
+    await db.scanColumns(
+      'runs',
+      ['run_uuid', 'start_time', 'lifecycle_stage', 'experiment_id'],
+      ([uuid, startTime, lifecycle, experimentId], rowid) => {
+        const experiment = names.get(String(experimentId));
+        if (experiment === undefined || lifecycle === 'deleted') return;
+        const start = Number(startTime ?? Number.NaN);
+        const row = { id: `mlflow:${String(uuid)}`, start: Number.isFinite(start) && start > 0 ? start : undefined, rowid };
+        const list = runs.get(experiment);
+        if (list) list.push(row);
+        else runs.set(experiment, [row]);
+      },
+    );
     const ids = new Map([...names].map(([id, name]) => [name, id]));
     const summaries: ExperimentSummary[] = [];
     for (const [name, list] of runs) {
       list.sort(byStartDescending);
       summaries.push({ name, id: ids.get(name), runs: list.length });
     }
-    const newest = (name: string): IndexedRun => runs.get(name)?.[0] ?? { id: name, start: undefined, values: [] };
+    const newest = (name: string): IndexedRun => runs.get(name)?.[0] ?? { id: name, start: undefined, rowid: 0 };
     summaries.sort((a, b) => byStartDescending(newest(a.name), newest(b.name)));
     this.index = { version, experiments: summaries, runs, names };
     return this.index;

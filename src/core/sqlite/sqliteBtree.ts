@@ -247,7 +247,16 @@ export class BtreeReader {
       const type = page[header];
       if (type !== INDEX_LEAF && type !== INDEX_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside an index b-tree`);
       const interior = type === INDEX_INTERIOR;
-      for (const at of this.cellOffsets(page, header, pageNumber)) {
+      const cells = this.cellOffsets(page, header, pageNumber);
+      // Entries are in order: skip, by binary search, those below the prefix (and their children).
+      let low = 0;
+      let high = cells.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (comparePrefix(await this.indexCell(page, cells[mid] ?? 0, interior, pageNumber)) < 0) low = mid + 1;
+        else high = mid;
+      }
+      for (const at of cells.slice(low)) {
         const entry = await this.indexCell(page, at, interior, pageNumber);
         const c = comparePrefix(entry);
         if (interior && c >= 0 && !(await walk(page.readUInt32BE(at), depth + 1))) return false;

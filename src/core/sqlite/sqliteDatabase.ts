@@ -98,6 +98,25 @@ export class SqliteDatabase {
     );
   }
 
+  /** Visits the rows with these rowids, as positional values in the order of `columns`, in rowid order. */
+  async scanColumnsByRowid(
+    tableName: string,
+    rowids: readonly number[],
+    columns: string[],
+    visit: (values: SqlValue[], rowid: number) => void,
+  ): Promise<void> {
+    const table = this.requireTable(tableName);
+    if (table.withoutRowid) throw new SqliteFormatError(this.pager.path, `its table ${table.name} has no rowids`);
+    const positions = this.positionsOf(table, columns);
+    const sorted = [...new Set(rowids)].sort((a, b) => a - b);
+    await this.btree.findRows(table.rootPage, sorted, (rowid, record) =>
+      visit(
+        positions.map((p) => (p < 0 ? rowid : (record[p] ?? null))),
+        rowid,
+      ),
+    );
+  }
+
   /**
    * Rows whose `column` equals `value`, through an index whose first column is `column` when the
    * database has one (reading only the pages that hold them), else by scanning the table.
