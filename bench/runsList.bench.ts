@@ -105,31 +105,47 @@ function theirs(python: string, dir: string): Measured & { runs: number; searchM
  * stores, read each source's experiments with their counts), then for the first experiment's
  * children (its first page of runs, with their params, metrics and tags).
  */
-async function pagedFirstPaint(dir: string): Promise<{ ms: number; experiments: number; shown: number; total: number }> {
+async function pagedFirstPaint(dir: string): Promise<{ ms: number; cpuMs: number; experiments: number; shown: number; total: number }> {
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const sources = await discoverRunSources(dir, { kinds: ['mlflow'] });
   const pagers = sources.map((source) => pagerFor(source));
   const experiments = await Promise.all(pagers.map((pager) => pager.experiments()));
   const first = experiments[0]?.[0];
   const page = first ? await pagers[0]?.page(first.name, PAGE) : undefined;
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpuMs = cpuSince(cpu);
   for (const s of sources) s.dispose?.();
   if (!page || page.runs.length === 0) throw new Error(`no runs in the first page of ${dir}`);
   // Every bulk-filled run has all its metrics; the one MLflow logged itself has one.
   if (!page.runs.some((run) => Object.keys(run.metrics).length === METRICS))
     throw new Error('the first page has runs without their metrics');
-  return { ms, experiments: experiments.flat().length, shown: page.runs.length, total: experiments.flat().reduce((n, e) => n + e.runs, 0) };
+  return {
+    ms,
+    cpuMs,
+    experiments: experiments.flat().length,
+    shown: page.runs.length,
+    total: experiments.flat().reduce((n, e) => n + e.runs, 0),
+  };
 }
 
 /** The first paint before pages: find the stores and list every run in-process. */
-async function listingFirstPaint(dir: string): Promise<{ ms: number; runs: number }> {
+async function listingFirstPaint(dir: string): Promise<{ ms: number; cpuMs: number; runs: number }> {
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const sources = await discoverRunSources(dir, { kinds: ['mlflow'] });
   const listed = await listAllRuns(sources);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpuMs = cpuSince(cpu);
   for (const s of sources) s.dispose?.();
   if (listed.failures.length > 0) throw new Error(listed.failures.map((f) => f.error).join('; '));
-  return { ms, runs: listed.runs.length };
+  return { ms, cpuMs, runs: listed.runs.length };
+}
+
+/** CPU time of this process (user + system) since `from`, in ms: less swayed by other processes than wall time. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
 }
 
 async function main(): Promise<void> {
@@ -182,10 +198,10 @@ async function main(): Promise<void> {
     `  ours at a tenth of the history (${STEPS / 10} steps): ${median(small.map((r) => r.ms)).toFixed(0)} ms, peak RSS ${smallRss.toFixed(0)} MB (full history: ${ourRss.toFixed(0)} MB)`,
   );
   console.log(
-    `  Runs view first paint (root children → first page of ${shown?.shown} of ${shown?.total} runs, ${shown?.experiments} experiment(s)): ${firstPaint.toFixed(0)} ms`,
+    `  Runs view first paint (root children → first page of ${shown?.shown} of ${shown?.total} runs, ${shown?.experiments} experiment(s)): ${firstPaint.toFixed(0)} ms (each: ${paged.map((p) => p.ms.toFixed(0)).join(', ')}; CPU ${median(paged.map((p) => p.cpuMs)).toFixed(0)} ms)`,
   );
   console.log(
-    `  before pages (every run listed first, ${listing[0]?.runs} runs): ${before.toFixed(0)} ms; paged / listing ${(firstPaint / before).toFixed(3)}`,
+    `  before pages (every run listed first, ${listing[0]?.runs} runs): ${before.toFixed(0)} ms; paged / listing ${(firstPaint / before).toFixed(3)} (each: ${listing.map((p) => p.ms.toFixed(0)).join(', ')}; CPU ${median(listing.map((p) => p.cpuMs)).toFixed(0)} ms)`,
   );
   console.log(
     `  first paint at a tenth of the history: ${median(pagedTenth).toFixed(0)} ms; with a tenth of the runs (${Math.round(RUNS / 10)}): ${median(pagedFewer).toFixed(0)} ms`,

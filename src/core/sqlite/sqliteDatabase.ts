@@ -1,4 +1,4 @@
-import { BtreeReader, type SqlValue } from './sqliteBtree';
+import { BtreeReader, compareValues, type SqlValue } from './sqliteBtree';
 import { SqliteFormatError, SqlitePager } from './sqlitePager';
 
 export type { SqlValue } from './sqliteBtree';
@@ -90,11 +90,15 @@ export class SqliteDatabase {
   async scanColumns(tableName: string, columns: string[], visit: (values: SqlValue[], rowid: number) => boolean | void): Promise<void> {
     const table = this.requireTable(tableName);
     const positions = this.positionsOf(table, columns);
-    await this.btree.scanTable(table.rootPage, (rowid, values) =>
-      visit(
-        positions.map((p) => (p < 0 ? rowid : (values[p] ?? null))),
-        rowid,
-      ),
+    const keep = table.columns.map((_, i) => positions.includes(i));
+    await this.btree.scanTable(
+      table.rootPage,
+      (rowid, values) =>
+        visit(
+          positions.map((p) => (p < 0 ? rowid : (values[p] ?? null))),
+          rowid,
+        ),
+      keep,
     );
   }
 
@@ -161,12 +165,10 @@ export class SqliteDatabase {
     const index = this.indexOn(table, column);
     if (index && !table.withoutRowid) {
       const rowids: number[] = [];
-      for (const value of new Set(values)) {
-        await this.btree.seekIndex(index.rootPage, [value], (entry) => {
-          const rowid = entry[entry.length - 1];
-          if (typeof rowid === 'number') rowids.push(rowid);
-        });
-      }
+      await this.btree.seekIndexMany(index.rootPage, [...new Set(values)].sort(compareValues), (entry) => {
+        const rowid = entry[entry.length - 1];
+        if (typeof rowid === 'number') rowids.push(rowid);
+      });
       const sorted = [...new Set(rowids)].sort((a, b) => a - b);
       await this.btree.findRows(table.rootPage, sorted, (rowid, record) => visit(pick(rowid, record), rowid));
       return;
