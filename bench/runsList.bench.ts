@@ -148,7 +148,23 @@ function cpuSince(from: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
+/** One first paint measured in a new Node process running this file with --first-paint. */
+function inFreshProcess<K extends 'paged' | 'listing'>(
+  kind: K,
+  dir: string,
+): K extends 'paged' ? Awaited<ReturnType<typeof pagedFirstPaint>> : Awaited<ReturnType<typeof listingFirstPaint>> {
+  const result = spawnSync(process.execPath, [process.argv[1] ?? '', '--first-paint', kind, dir], { encoding: 'utf8', env });
+  if (result.status !== 0) throw new Error(`the ${kind} first paint failed: ${result.stderr.slice(-2000)}`);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
+}
+
 async function main(): Promise<void> {
+  const child = process.argv.indexOf('--first-paint');
+  if (child >= 0) {
+    const [kind, dir] = process.argv.slice(child + 1);
+    console.log(JSON.stringify(kind === 'paged' ? await pagedFirstPaint(dir ?? '.') : await listingFirstPaint(dir ?? '.')));
+    return;
+  }
   const python = toolPath('python');
   if (!python) throw new Error('python with mlflow is needed: npm run setup:python');
   if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: node scripts/build.mjs');
@@ -164,17 +180,21 @@ async function main(): Promise<void> {
   }
   const small = Array.from({ length: REPEAT }, () => ours(tenth));
 
-  // The Runs view's first paint, alternately paged (now) and listing every run (before pages).
+  // The Runs view's first paint, alternately paged (now) and listing every run (before pages),
+  // each in a fresh Node process: cold, as right after the extension activates.
   const paged: Awaited<ReturnType<typeof pagedFirstPaint>>[] = [];
   const listing: Awaited<ReturnType<typeof listingFirstPaint>>[] = [];
   const pagedTenth: number[] = [];
   const pagedFewer: number[] = [];
   for (let i = 0; i < REPEAT; i++) {
-    paged.push(await pagedFirstPaint(full));
-    listing.push(await listingFirstPaint(full));
-    pagedTenth.push((await pagedFirstPaint(tenth)).ms);
-    pagedFewer.push((await pagedFirstPaint(fewerRuns)).ms);
+    paged.push(inFreshProcess('paged', full));
+    listing.push(inFreshProcess('listing', full));
+    pagedTenth.push(inFreshProcess('paged', tenth).ms);
+    pagedFewer.push(inFreshProcess('paged', fewerRuns).ms);
   }
+  // And in this process after those, warm (the view refreshing).
+  const warm: number[] = [];
+  for (let i = 0; i < REPEAT; i++) warm.push((await pagedFirstPaint(full)).ms);
   const firstPaint = median(paged.map((p) => p.ms));
   const before = median(listing.map((p) => p.ms));
   const shown = paged[0];
@@ -198,20 +218,20 @@ async function main(): Promise<void> {
     `  ours at a tenth of the history (${STEPS / 10} steps): ${median(small.map((r) => r.ms)).toFixed(0)} ms, peak RSS ${smallRss.toFixed(0)} MB (full history: ${ourRss.toFixed(0)} MB)`,
   );
   console.log(
-    `  Runs view first paint (root children → first page of ${shown?.shown} of ${shown?.total} runs, ${shown?.experiments} experiment(s)): ${firstPaint.toFixed(0)} ms (each: ${paged.map((p) => p.ms.toFixed(0)).join(', ')}; CPU ${median(paged.map((p) => p.cpuMs)).toFixed(0)} ms)`,
+    `  Runs view first paint, cold in a fresh process (root children → first page of ${shown?.shown} of ${shown?.total} runs, ${shown?.experiments} experiment(s)): ${firstPaint.toFixed(0)} ms (each: ${paged.map((p) => p.ms.toFixed(0)).join(', ')}; CPU ${median(paged.map((p) => p.cpuMs)).toFixed(0)} ms)`,
   );
   console.log(
     `  before pages (every run listed first, ${listing[0]?.runs} runs): ${before.toFixed(0)} ms; paged / listing ${(firstPaint / before).toFixed(3)} (each: ${listing.map((p) => p.ms.toFixed(0)).join(', ')}; CPU ${median(listing.map((p) => p.cpuMs)).toFixed(0)} ms)`,
   );
   console.log(
-    `  first paint at a tenth of the history: ${median(pagedTenth).toFixed(0)} ms; with a tenth of the runs (${Math.round(RUNS / 10)}): ${median(pagedFewer).toFixed(0)} ms`,
+    `  first paint at a tenth of the history: ${median(pagedTenth).toFixed(0)} ms; with a tenth of the runs (${Math.round(RUNS / 10)}): ${median(pagedFewer).toFixed(0)} ms; warm, in one process: ${median(warm).toFixed(0)} ms`,
   );
   if (!same) console.log(`  MISMATCH: ours lists ${runs} runs, MLflow ${pyRuns[0]?.runs}`);
   const growth = ourRss / smallRss;
   const goals = [
     `time ${(ourMs / searchMs).toFixed(3)} of search_runs alone, ${(ourMs / pyMs).toFixed(3)} of MLflow's process (goal ≤ 0.333: ${ourMs / searchMs <= 1 / 3 ? 'met' : 'NOT met'})`,
     `peak RSS ${ourRss.toFixed(0)} MB vs MLflow ${pyRss.toFixed(0)} MB; ${smallRss.toFixed(0)} MB at 1/10 history (${growth <= 1.2 ? 'does not grow' : 'GROWS'})`,
-    `first paint ${firstPaint.toFixed(0)} ms, ${(firstPaint / before).toFixed(3)} of listing every run (goal < 500 ms: ${firstPaint < 500 ? 'met' : 'NOT met'})`,
+    `first paint ${firstPaint.toFixed(0)} ms cold (slowest ${Math.max(...paged.map((p) => p.ms)).toFixed(0)} ms), ${(firstPaint / before).toFixed(3)} of listing every run (goal < 500 ms: ${firstPaint < 500 ? 'met' : 'NOT met'})`,
   ];
   console.log(`SUMMARY runsList: ${goals.join('; ')}${same ? '' : '; MISMATCH'}`);
   if (!same) process.exitCode = 1;
