@@ -101,7 +101,7 @@ describe('Runs view', () => {
     assert.ok(tab);
   });
 
-  it('shows the first page of an experiment with a Load more node, loads the next pages, and filters every run', async function () {
+  it('shows the first page of an experiment with a Load more node, loads the next pages, and filters and sorts every run', async function () {
     this.timeout(180_000);
     const python = toolPath('python');
     if (!python) {
@@ -198,6 +198,31 @@ describe('Runs view', () => {
       );
       assert.deepEqual(names(await runs.getChildren(filteredExperiments[0])), ['sweep-02', 'sweep-01'], 'runs from the last page match');
       runs.setFilter(undefined);
+
+      // A sort by a metric reads every run again after a refresh, orders them, and shows them a page at a time.
+      runs.refresh();
+      const sorted = runs as unknown as { setSort(sort: { key: string; descending: boolean }): void };
+      sorted.setSort({ key: 'loss', descending: true });
+      const bySort = await waitFor('the sort over every run', async () => {
+        const node = (await runs.getRoots()).find((n) => label(n) === 'paging-store/mlflow.db');
+        const sweepNode = node ? (await runs.getChildren(node))[0] : undefined;
+        const shown = sweepNode ? await runs.getChildren(sweepNode) : [];
+        return names(shown)[0] === 'sweep-00' ? shown : undefined;
+      });
+      assert.deepEqual(names(bySort), [
+        'sweep-00',
+        'sweep-01',
+        'sweep-02',
+        'sweep-03',
+        'sweep-04',
+        'sweep-05',
+        'sweep-06',
+        'sweep-07',
+        'sweep-08',
+        'sweep-09',
+      ]);
+      assert.equal(description(bySort.at(-1)), '10 of 25 shown');
+      sorted.setSort({ key: 'startTime', descending: true });
     } finally {
       await vscode.workspace.getConfiguration('mlops').update('runs.pageSize', undefined, vscode.ConfigurationTarget.Workspace);
     }
