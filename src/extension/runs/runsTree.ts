@@ -200,7 +200,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       }
       case 'more': {
         const item = new vscode.TreeItem(`Load ${node.count} more`, vscode.TreeItemCollapsibleState.None);
-        item.id = `more:${node.source.kind}:${node.source.label}:${node.experiment}`;
+        item.id = `more:${node.state.folder}:${node.source.kind}:${node.source.label}:${node.experiment}`;
         item.iconPath = new vscode.ThemeIcon('fold-down');
         item.description = `${node.shown} of ${node.total} shown`;
         item.tooltip = `Show the next ${node.count} runs (the mlops.runs.pageSize setting sets how many a page holds).`;
