@@ -132,7 +132,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   /** Every run of every source, with the source that can load its metric histories (reads all of them). */
   async allRuns(): Promise<{ run: Run; source: RunSource }[]> {
     await this.getRoots();
-    await this.loadEveryRun();
+    // The caller (the compare panel, its run picker) shows its own progress.
+    await this.loadEveryRun(false);
     return this.states.flatMap((state) => (state.all ?? this.loaded(state)).map((run) => ({ run, source: state.source })));
   }
 
@@ -380,12 +381,12 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return this.isNewestFirst() ? [...runs].sort(newestFirst) : sortRuns(runs, this.sort);
   }
 
-  /** Reads every run of every source in the background, with progress on the view. */
-  private async loadEveryRun(): Promise<void> {
+  /** Reads every run of every source in the background, with progress on the view unless the caller shows its own. */
+  private async loadEveryRun(showProgress = true): Promise<void> {
     await this.getRoots();
     const missing = this.states.filter((state) => !state.all && !state.allError);
     if (missing.length === 0) return;
-    await vscode.window.withProgress({ location: { viewId: 'mlops.runs' } }, () =>
+    const load = (): Promise<unknown> =>
       Promise.all(
         missing.map((state) => {
           state.allLoading ??= (async () => {
@@ -395,13 +396,14 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
               state.allError = error instanceof Error ? error.message : String(error);
             } finally {
               state.allLoading = undefined;
-              this.changed.fire(state.node);
+              // Without a filter or a sort the tree shows the same pages either way.
+              if (this.filter || !this.isNewestFirst()) this.changed.fire(state.node);
             }
           })();
           return state.allLoading;
         }),
-      ),
-    );
+      );
+    await (showProgress ? vscode.window.withProgress({ location: { viewId: 'mlops.runs' } }, load) : load());
   }
 
   private keyMetricOf(run: Run): [string, number] | undefined {
