@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { promisify } from 'node:util';
+import { toolPath } from '../support/tools';
 import { activateExtension, waitFor, workspaceRoot } from './helpers';
 
 interface TreeLike {
@@ -97,5 +99,132 @@ describe('Runs view', () => {
         .find((t) => t.input instanceof vscode.TabInputWebview && /Compare 2 Runs/.test(t.label)),
     );
     assert.ok(tab);
+  });
+
+  it('shows the first page of an experiment with a Load more node, loads the next pages, and filters and sorts every run', async function () {
+    this.timeout(180_000);
+    const python = toolPath('python');
+    if (!python) {
+      if (process.env.CI === 'true') assert.fail('python with MLflow is needed: npm run setup:python');
+      this.skip();
+    }
+    const { runs } = await activateExtension<{ runs: TreeLike & { setFilter(filter: unknown): void } }>();
+    const root = workspaceRoot().fsPath;
+    // A store written by MLflow itself: 25 runs a second apart in "sweep", 2 older ones in "baseline".
+    const store = join(root, 'paging-store');
+    mkdirSync(store, { recursive: true });
+    const script = [
+      'import sys',
+      'from mlflow.tracking import MlflowClient',
+      `client = MlflowClient("sqlite:///${join(store, 'mlflow.db')}")`,
+      'def log(experiment, name, start, loss):',
+      '    run = client.create_run(experiment, start_time=start, run_name=name)',
+      '    client.log_metric(run.info.run_id, "loss", loss, timestamp=start)',
+      '    client.set_terminated(run.info.run_id, "FINISHED", end_time=start + 500)',
+      'baseline = client.create_experiment("baseline")',
+      'for i in range(2): log(baseline, f"baseline-{i}", 1_790_000_000_000 - 10_000 + i, 1.0)',
+      'sweep = client.create_experiment("sweep")',
+      'for i in range(25): log(sweep, f"sweep-{i:02d}", 1_790_000_000_000 + i * 1000, 1 / (i + 1))',
+    ].join('\n');
+    await promisify(execFile)(python as string, ['-c', script], { cwd: store, env: { ...process.env, GIT_PYTHON_REFRESH: 'quiet' } });
+    await vscode.workspace.getConfiguration('mlops').update('runs.pageSize', 10, vscode.ConfigurationTarget.Workspace);
+    try {
+      const label = (node: unknown): string => String(runs.getTreeItem(node).label);
+      const description = (node: unknown): string => String(runs.getTreeItem(node).description);
+      const source = await waitFor(
+        'the MLflow store in the Runs view',
+        async () => {
+          runs.refresh();
+          return (await runs.getRoots()).find((n) => label(n) === 'paging-store/mlflow.db');
+        },
+        60_000,
+      );
+      assert.equal(description(source), '27 runs');
+      const experiments = await runs.getChildren(source);
+      assert.deepEqual(
+        experiments.map((n) => [label(n), description(n)]),
+        [
+          ['sweep', '25 runs'],
+          ['baseline', '2 runs'],
+        ],
+      );
+      const sweep = experiments[0];
+      const names = (nodes: unknown[]): string[] => nodes.filter((n) => runs.getTreeItem(n).contextValue === 'run.mlflow').map(label);
+      const newest = (from: number, to: number): string[] =>
+        Array.from({ length: from - to + 1 }, (_, k) => `sweep-${String(from - k).padStart(2, '0')}`);
+
+      let children = await runs.getChildren(sweep);
+      assert.deepEqual(names(children), newest(24, 15), 'the first page: the 10 newest runs');
+      let more = children.at(-1);
+      assert.equal(runs.getTreeItem(more).contextValue, 'runsMore');
+      assert.equal(label(more), 'Load 10 more');
+      assert.equal(description(more), '10 of 25 shown');
+      assert.equal(runs.getTreeItem(more).command?.command, 'mlops.loadMoreRuns');
+
+      // Clicking the node runs its command with the node.
+      const command = runs.getTreeItem(more).command as vscode.Command;
+      await vscode.commands.executeCommand(command.command, ...(command.arguments ?? []));
+      children = await runs.getChildren(sweep);
+      assert.deepEqual(names(children), newest(24, 5));
+      more = children.at(-1);
+      assert.equal(label(more), 'Load 5 more');
+      assert.equal(description(more), '20 of 25 shown');
+      await vscode.commands.executeCommand('mlops.loadMoreRuns', more);
+      children = await runs.getChildren(sweep);
+      assert.deepEqual(names(children), newest(24, 0), 'every run, and no Load more node after the last page');
+      assert.equal(children.length, 25);
+
+      // After a refresh only the first page is read again; a filter still applies to every run.
+      runs.refresh();
+      const again = await waitFor('the store after a refresh', async () =>
+        (await runs.getRoots()).find((n) => label(n) === 'paging-store/mlflow.db'),
+      );
+      const sweepAgain = (await runs.getChildren(again))[0];
+      assert.equal((await runs.getChildren(sweepAgain)).length, 11, '10 runs and the Load more node');
+      const { parseRunFilter } = (await import('../../src/core/runs/runFilter')) as typeof import('../../src/core/runs/runFilter');
+      const filter = parseRunFilter('metrics.loss > 0.3 and metrics.loss < 0.9');
+      assert.ok(!('error' in filter));
+      runs.setFilter(filter);
+      const filtered = await waitFor('the filter over every run', async () => {
+        const roots = await runs.getRoots();
+        const node = roots.find((n) => label(n) === 'paging-store/mlflow.db');
+        return node && description(node) === '2 of 27 runs' ? node : undefined;
+      });
+      const filteredExperiments = await runs.getChildren(filtered);
+      assert.deepEqual(
+        filteredExperiments.map((n) => [label(n), description(n)]),
+        [['sweep', '2 of 25 runs']],
+        'only the experiment with matching runs',
+      );
+      assert.deepEqual(names(await runs.getChildren(filteredExperiments[0])), ['sweep-02', 'sweep-01'], 'runs from the last page match');
+      runs.setFilter(undefined);
+
+      // A sort by a metric reads every run again after a refresh, orders them, and shows them a page at a time.
+      runs.refresh();
+      const sorted = runs as unknown as { setSort(sort: { key: string; descending: boolean }): void };
+      sorted.setSort({ key: 'loss', descending: true });
+      const bySort = await waitFor('the sort over every run', async () => {
+        const node = (await runs.getRoots()).find((n) => label(n) === 'paging-store/mlflow.db');
+        const sweepNode = node ? (await runs.getChildren(node))[0] : undefined;
+        const shown = sweepNode ? await runs.getChildren(sweepNode) : [];
+        return names(shown)[0] === 'sweep-00' ? shown : undefined;
+      });
+      assert.deepEqual(names(bySort), [
+        'sweep-00',
+        'sweep-01',
+        'sweep-02',
+        'sweep-03',
+        'sweep-04',
+        'sweep-05',
+        'sweep-06',
+        'sweep-07',
+        'sweep-08',
+        'sweep-09',
+      ]);
+      assert.equal(description(bySort.at(-1)), '10 of 25 shown');
+      sorted.setSort({ key: 'startTime', descending: true });
+    } finally {
+      await vscode.workspace.getConfiguration('mlops').update('runs.pageSize', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });

@@ -125,7 +125,7 @@ async function validateAs(name: string, text: string): Promise<string[]> {
   return [...failed, ...rangeProblems(text, file, findings)];
 }
 
-/** Reads every run and one metric history; only the reader's own clear errors may come out. */
+/** Reads every run, one metric history and the first pages; only the reader's own clear errors may come out. */
 async function readWholeStore(path: string): Promise<string[]> {
   const source = new MlflowSqliteSource(path);
   try {
@@ -133,6 +133,11 @@ async function readWholeStore(path: string): Promise<string[]> {
     const first = runs[0];
     const metric = first ? Object.keys(first.metrics)[0] : undefined;
     if (first && metric) await source.metricHistory(first.id, metric);
+    // The Runs view's reads: experiments, then two pages of each.
+    for (const experiment of await source.experiments()) {
+      const page = await source.runsPage(experiment.name, 2);
+      if (page.next) await source.runsPage(experiment.name, 2, page.next);
+    }
     return [];
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

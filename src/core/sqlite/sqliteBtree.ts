@@ -26,9 +26,11 @@ export function readVarint(buf: Buffer, offset: number): [value: number, length:
 
 /**
  * Decodes a record (header of serial types, then bodies) into its column values. Reads straight
- * from the page between `start` and `end`, so a row costs no intermediate buffer.
+ * from the page between `start` and `end`, so a row costs no intermediate buffer. With `keep`, text
+ * and blob columns it does not mark are left NULL without being decoded (a scan that needs a few
+ * columns of wide rows then makes no strings for the others).
  */
-export function decodeRecord(buf: Buffer, textEncoding: number, start = 0, end = buf.length): SqlValue[] {
+export function decodeRecord(buf: Buffer, textEncoding: number, start = 0, end = buf.length, keep?: readonly boolean[]): SqlValue[] {
   const [headerSize, first] = readVarint(buf, start);
   const values: SqlValue[] = [];
   let typeAt = start + first;
@@ -92,7 +94,8 @@ export function decodeRecord(buf: Buffer, textEncoding: number, start = 0, end =
       default: {
         const length = type % 2 === 0 ? (type - 12) / 2 : (type - 13) / 2;
         if (at + length > end) throw new RangeError('a value runs past the end of its record');
-        if (type % 2 === 0) values.push(new Uint8Array(buf.subarray(at, at + length)));
+        if (keep && !keep[values.length]) values.push(null);
+        else if (type % 2 === 0) values.push(new Uint8Array(buf.subarray(at, at + length)));
         else values.push(decodeText(buf, at, at + length, textEncoding));
         at += length;
       }
@@ -121,6 +124,23 @@ function decodeText(buf: Buffer, start: number, end: number, encoding: number): 
   return swapped.toString('utf16le');
 }
 
+/**
+ * UTF-8 byte order without encoding: below U+D800 the order of UTF-16 code units is the order of
+ * the UTF-8 bytes, so only a difference at a surrogate or above needs the bytes.
+ */
+function compareText(a: string, b: string): number {
+  if (a === b) return 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 || y >= 0xd800) return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : 1;
+}
+
 /** SQLite's ordering of values with the BINARY collation: NULL < numbers < text < blob. */
 export function compareValues(a: SqlValue, b: SqlValue): number {
   const rank = (v: SqlValue): number =>
@@ -130,7 +150,7 @@ export function compareValues(a: SqlValue, b: SqlValue): number {
   if (ra !== rb) return ra - rb;
   if (ra === 0) return 0;
   if (ra === 1) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
-  if (ra === 2) return Buffer.compare(Buffer.from(a as string, 'utf8'), Buffer.from(b as string, 'utf8'));
+  if (ra === 2) return compareText(a as string, b as string);
   return Buffer.compare(a as Uint8Array, b as Uint8Array);
 }
 
@@ -139,8 +159,9 @@ export class BtreeReader {
   constructor(private readonly pager: SqlitePager) {}
 
   /** Visits every row of a table b-tree in rowid order. `visit` returning false stops the walk. */
-  async scanTable(root: number, visit: (rowid: number, values: SqlValue[]) => boolean | void): Promise<void> {
-    await this.walkTable(root, visit, new Set());
+  /** Visits every row of a table b-tree in rowid order. `visit` returning false stops the walk; `keep` as for {@link decodeRecord}. */
+  async scanTable(root: number, visit: (rowid: number, values: SqlValue[]) => boolean | void, keep?: readonly boolean[]): Promise<void> {
+    await this.walkTable(root, visit, new Set(), keep);
   }
 
   /** The row with this rowid, or undefined. */
@@ -186,6 +207,52 @@ export class BtreeReader {
   }
 
   /**
+   * Visits the rows with these rowids (ascending, no repeats) in rowid order, reading each page on
+   * their paths once: for many rows of neighbouring rowids this is one walk, not one descent each.
+   * Rowids that are not in the table are skipped.
+   */
+  async findRows(root: number, rowids: readonly number[], visit: (rowid: number, values: SqlValue[]) => void): Promise<void> {
+    const walk = async (pageNumber: number, from: number, to: number, depth: number): Promise<void> => {
+      if (depth > 64) throw this.corrupt(pageNumber, 'is part of a b-tree deeper than 64 levels');
+      const page = await this.pager.page(pageNumber);
+      const header = pageNumber === 1 ? 100 : 0;
+      const type = page[header];
+      const cells = this.cellOffsets(page, header, pageNumber);
+      let i = from;
+      if (type === TABLE_LEAF) {
+        for (const at of cells) {
+          if (i >= to) return;
+          const [, sizeLength] = readVarint(page, at);
+          const [key] = readVarint(page, at + sizeLength);
+          while (i < to && (rowids[i] as number) < key) i++;
+          if (i < to && rowids[i] === key) {
+            const [rowid, values] = this.localTableLeafCell(page, at, pageNumber) ?? (await this.tableLeafCell(page, at, pageNumber));
+            visit(rowid, values);
+            i++;
+          }
+        }
+        return;
+      }
+      if (type !== TABLE_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside a table b-tree`);
+      // Each cell's child holds the rowids up to its key; the right-most child the rest. The
+      // children to visit are loaded together.
+      const groups: [child: number, from: number, to: number][] = [];
+      for (const at of cells) {
+        if (i >= to) break;
+        const [key] = readVarint(page, at + 4);
+        let j = i;
+        while (j < to && (rowids[j] as number) <= key) j++;
+        if (j > i) groups.push([page.readUInt32BE(at), i, j]);
+        i = j;
+      }
+      if (i < to) groups.push([page.readUInt32BE(header + 8), i, to]);
+      await this.pager.prefetch(groups.map(([child]) => child));
+      for (const [child, lo, hi] of groups) await walk(child, lo, hi, depth + 1);
+    };
+    if (rowids.length > 0) await walk(root, 0, rowids.length, 0);
+  }
+
+  /**
    * Visits, in index order, every entry of an index b-tree whose leading columns equal `prefix`
    * (the entry's last column is the table rowid). Only the pages that can hold such entries are read.
    */
@@ -205,7 +272,16 @@ export class BtreeReader {
       const type = page[header];
       if (type !== INDEX_LEAF && type !== INDEX_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside an index b-tree`);
       const interior = type === INDEX_INTERIOR;
-      for (const at of this.cellOffsets(page, header, pageNumber)) {
+      const cells = this.cellOffsets(page, header, pageNumber);
+      // Entries are in order: skip, by binary search, those below the prefix (and their children).
+      let low = 0;
+      let high = cells.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (comparePrefix(await this.indexCell(page, cells[mid] ?? 0, interior, pageNumber)) < 0) low = mid + 1;
+        else high = mid;
+      }
+      for (const at of cells.slice(low)) {
         const entry = await this.indexCell(page, at, interior, pageNumber);
         const c = comparePrefix(entry);
         if (interior && c >= 0 && !(await walk(page.readUInt32BE(at), depth + 1))) return false;
@@ -217,10 +293,55 @@ export class BtreeReader {
     await walk(root, 0);
   }
 
+  /**
+   * Visits every entry of an index b-tree whose first column is one of `values` (ascending by
+   * {@link compareValues}, no repeats), in one walk: each page on the way is read once, and the
+   * children a page leads to are loaded together rather than one after another.
+   */
+  async seekIndexMany(root: number, values: readonly SqlValue[], visit: (entry: SqlValue[]) => void): Promise<void> {
+    const walk = async (pageNumber: number, from: number, to: number, depth: number): Promise<void> => {
+      if (depth > 64) throw this.corrupt(pageNumber, 'is part of a b-tree deeper than 64 levels');
+      const page = await this.pager.page(pageNumber);
+      const header = pageNumber === 1 ? 100 : 0;
+      const type = page[header];
+      if (type !== INDEX_LEAF && type !== INDEX_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside an index b-tree`);
+      const interior = type === INDEX_INTERIOR;
+      const entries: SqlValue[][] = [];
+      for (const at of this.cellOffsets(page, header, pageNumber)) entries.push(await this.indexCell(page, at, interior, pageNumber));
+      const first = (entry: SqlValue[] | undefined): SqlValue => entry?.[0] ?? null;
+      // Entries whose first column is one of the values (values and entries are both in order).
+      let v = from;
+      for (const entry of entries) {
+        while (v < to && compareValues(values[v] ?? null, first(entry)) < 0) v++;
+        if (v >= to) break;
+        if (compareValues(values[v] ?? null, first(entry)) === 0) visit(entry);
+      }
+      if (!interior) return;
+      // Child k holds the entries between entry k-1 and entry k; the right-most child those after the last.
+      const children = [...this.cellOffsets(page, header, pageNumber).map((at) => page.readUInt32BE(at)), page.readUInt32BE(header + 8)];
+      const groups: [child: number, from: number, to: number][] = [];
+      let low = from;
+      for (let k = 0; k < children.length && low < to; k++) {
+        const below = entries[k - 1];
+        const above = entries[k];
+        while (low < to && below && compareValues(values[low] ?? null, first(below)) < 0) low++;
+        let high = low;
+        while (high < to && (!above || compareValues(values[high] ?? null, first(above)) <= 0)) high++;
+        if (high > low) groups.push([children[k] as number, low, high]);
+        // A value equal to entry k's may continue into child k+1.
+        while (low < high && above && compareValues(values[low] ?? null, first(above)) < 0) low++;
+      }
+      await this.pager.prefetch(groups.map(([child]) => child));
+      for (const [child, lo, hi] of groups) await walk(child, lo, hi, depth + 1);
+    };
+    if (values.length > 0) await walk(root, 0, values.length, 0);
+  }
+
   private async walkTable(
     pageNumber: number,
     visit: (rowid: number, values: SqlValue[]) => boolean | void,
     seen: Set<number>,
+    keep?: readonly boolean[],
   ): Promise<boolean> {
     if (seen.has(pageNumber)) throw this.corrupt(pageNumber, 'appears twice in one b-tree');
     seen.add(pageNumber);
@@ -230,7 +351,8 @@ export class BtreeReader {
     const cells = this.cellOffsets(page, header, pageNumber);
     if (type === TABLE_LEAF) {
       for (const at of cells) {
-        const [rowid, values] = this.localTableLeafCell(page, at, pageNumber) ?? (await this.tableLeafCell(page, at, pageNumber));
+        const [rowid, values] =
+          this.localTableLeafCell(page, at, pageNumber, keep) ?? (await this.tableLeafCell(page, at, pageNumber, keep));
         if (visit(rowid, values) === false) return false;
       }
       return true;
@@ -240,7 +362,7 @@ export class BtreeReader {
     children.push(page.readUInt32BE(header + 8));
     for (let i = 0; i < children.length; i += PREFETCH) {
       await this.pager.prefetch(children.slice(i, i + PREFETCH));
-      for (const child of children.slice(i, i + PREFETCH)) if (!(await this.walkTable(child, visit, seen))) return false;
+      for (const child of children.slice(i, i + PREFETCH)) if (!(await this.walkTable(child, visit, seen, keep))) return false;
     }
     return true;
   }
@@ -260,26 +382,26 @@ export class BtreeReader {
   }
 
   /** A table leaf cell whose payload is all on its page (most rows), decoded without waiting. */
-  private localTableLeafCell(page: Buffer, at: number, pageNumber: number): [number, SqlValue[]] | undefined {
+  private localTableLeafCell(page: Buffer, at: number, pageNumber: number, keep?: readonly boolean[]): [number, SqlValue[]] | undefined {
     try {
       const [size, sizeLength] = readVarint(page, at);
       if (size > this.pager.usableSize - 35) return undefined;
       const [rowid, rowidLength] = readVarint(page, at + sizeLength);
       const start = at + sizeLength + rowidLength;
       if (start + size > page.length) throw new RangeError('a cell runs past the end of its page');
-      return [rowid, decodeRecord(page, this.pager.header.textEncoding, start, start + size)];
+      return [rowid, decodeRecord(page, this.pager.header.textEncoding, start, start + size, keep)];
     } catch (error) {
       throw this.corrupt(pageNumber, `has an unreadable row (${(error as Error).message})`);
     }
   }
 
-  private async tableLeafCell(page: Buffer, at: number, pageNumber: number): Promise<[number, SqlValue[]]> {
+  private async tableLeafCell(page: Buffer, at: number, pageNumber: number, keep?: readonly boolean[]): Promise<[number, SqlValue[]]> {
     try {
       const [size, sizeLength] = readVarint(page, at);
       const [rowid, rowidLength] = readVarint(page, at + sizeLength);
       const usable = this.pager.usableSize;
       const payload = await this.payload(page, at + sizeLength + rowidLength, size, usable - 35, pageNumber);
-      return [rowid, decodeRecord(payload, this.pager.header.textEncoding)];
+      return [rowid, decodeRecord(payload, this.pager.header.textEncoding, 0, payload.length, keep)];
     } catch (error) {
       if (error instanceof SqliteFormatError) throw error;
       throw this.corrupt(pageNumber, `has an unreadable row (${(error as Error).message})`);

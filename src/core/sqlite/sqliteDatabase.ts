@@ -1,4 +1,4 @@
-import { BtreeReader, type SqlValue } from './sqliteBtree';
+import { BtreeReader, compareValues, type SqlValue } from './sqliteBtree';
 import { SqliteFormatError, SqlitePager } from './sqlitePager';
 
 export type { SqlValue } from './sqliteBtree';
@@ -89,14 +89,33 @@ export class SqliteDatabase {
    */
   async scanColumns(tableName: string, columns: string[], visit: (values: SqlValue[], rowid: number) => boolean | void): Promise<void> {
     const table = this.requireTable(tableName);
-    const positions = columns.map((c) => {
-      const at = table.columns.findIndex((name) => name.toLowerCase() === c.toLowerCase());
-      if (at < 0) throw new SqliteFormatError(this.pager.path, `its table ${table.name} has no column ${c}`);
-      return table.rowidColumn === table.columns[at] ? -1 : at;
-    });
-    await this.btree.scanTable(table.rootPage, (rowid, values) =>
+    const positions = this.positionsOf(table, columns);
+    const keep = table.columns.map((_, i) => positions.includes(i));
+    await this.btree.scanTable(
+      table.rootPage,
+      (rowid, values) =>
+        visit(
+          positions.map((p) => (p < 0 ? rowid : (values[p] ?? null))),
+          rowid,
+        ),
+      keep,
+    );
+  }
+
+  /** Visits the rows with these rowids, as positional values in the order of `columns`, in rowid order. */
+  async scanColumnsByRowid(
+    tableName: string,
+    rowids: readonly number[],
+    columns: string[],
+    visit: (values: SqlValue[], rowid: number) => void,
+  ): Promise<void> {
+    const table = this.requireTable(tableName);
+    if (table.withoutRowid) throw new SqliteFormatError(this.pager.path, `its table ${table.name} has no rowids`);
+    const positions = this.positionsOf(table, columns);
+    const sorted = [...new Set(rowids)].sort((a, b) => a - b);
+    await this.btree.findRows(table.rootPage, sorted, (rowid, record) =>
       visit(
-        positions.map((p) => (p < 0 ? rowid : (values[p] ?? null))),
+        positions.map((p) => (p < 0 ? rowid : (record[p] ?? null))),
         rowid,
       ),
     );
@@ -108,9 +127,7 @@ export class SqliteDatabase {
    */
   async rowsWhere(tableName: string, column: string, value: SqlValue): Promise<SqlRow[]> {
     const table = this.requireTable(tableName);
-    const index = this.indexes.find(
-      (i) => i.table.toLowerCase() === table.name.toLowerCase() && i.columns?.[0]?.toLowerCase() === column.toLowerCase(),
-    );
+    const index = this.indexOn(table, column);
     const rows: SqlRow[] = [];
     if (index && !table.withoutRowid) {
       const rowids: number[] = [];
@@ -130,8 +147,56 @@ export class SqliteDatabase {
     return rows;
   }
 
+  /**
+   * Visits, as positional values in the order of `columns`, the rows whose `column` is one of
+   * `values`, in rowid order: through an index whose first column is `column` when there is one
+   * (only the pages holding those rows are read, each once), else by a scan.
+   */
+  async scanColumnsWhereIn(
+    tableName: string,
+    column: string,
+    values: readonly SqlValue[],
+    columns: string[],
+    visit: (values: SqlValue[], rowid: number) => void,
+  ): Promise<void> {
+    const table = this.requireTable(tableName);
+    const positions = this.positionsOf(table, columns);
+    const pick = (rowid: number, record: SqlValue[]): SqlValue[] => positions.map((p) => (p < 0 ? rowid : (record[p] ?? null)));
+    const index = this.indexOn(table, column);
+    if (index && !table.withoutRowid) {
+      const rowids: number[] = [];
+      await this.btree.seekIndexMany(index.rootPage, [...new Set(values)].sort(compareValues), (entry) => {
+        const rowid = entry[entry.length - 1];
+        if (typeof rowid === 'number') rowids.push(rowid);
+      });
+      const sorted = [...new Set(rowids)].sort((a, b) => a - b);
+      await this.btree.findRows(table.rootPage, sorted, (rowid, record) => visit(pick(rowid, record), rowid));
+      return;
+    }
+    const wanted = new Set(values);
+    const at = this.positionsOf(table, [column])[0] ?? 0;
+    await this.btree.scanTable(table.rootPage, (rowid, record) => {
+      if (wanted.has(at < 0 ? rowid : (record[at] ?? null))) visit(pick(rowid, record), rowid);
+    });
+  }
+
   async close(): Promise<void> {
     await this.pager.close();
+  }
+
+  /** Where each column is in a record; -1 for the rowid alias (stored as NULL, read from the rowid). */
+  private positionsOf(table: SqliteTable, columns: string[]): number[] {
+    return columns.map((c) => {
+      const at = table.columns.findIndex((name) => name.toLowerCase() === c.toLowerCase());
+      if (at < 0) throw new SqliteFormatError(this.pager.path, `its table ${table.name} has no column ${c}`);
+      return table.rowidColumn === table.columns[at] ? -1 : at;
+    });
+  }
+
+  private indexOn(table: SqliteTable, column: string): SqliteIndex | undefined {
+    return this.indexes.find(
+      (i) => i.table.toLowerCase() === table.name.toLowerCase() && i.columns?.[0]?.toLowerCase() === column.toLowerCase(),
+    );
   }
 
   private requireTable(name: string): SqliteTable {

@@ -118,7 +118,8 @@ export class SqlitePager {
       throw new SqliteFormatError(this.path, `page ${pageNumber} is outside the file (${this.pageCount} pages)`);
     }
     const size = this.header.pageSize;
-    const buffer = Buffer.alloc(size);
+    // Every byte is overwritten by the read (a short read is an error).
+    const buffer = Buffer.allocUnsafe(size);
     const walOffset = this.wal?.pages.get(pageNumber);
     const { bytesRead } =
       walOffset !== undefined && this.walHandle
@@ -155,7 +156,8 @@ export class SqlitePager {
       i += count;
       reads.push(
         (async () => {
-          const buffer = Buffer.alloc(size * count);
+          // Only the pages the read filled are kept.
+          const buffer = Buffer.allocUnsafe(size * count);
           const { bytesRead } = await this.handle.read(buffer, 0, size * count, (first - 1) * size);
           for (let k = 0; k < count && (k + 1) * size <= bytesRead; k++)
             this.remember(first + k, buffer.subarray(k * size, (k + 1) * size));

@@ -41,6 +41,7 @@ export function registerRuns(services: Services): RunsTree {
       };
     },
     keyMetric: () => vscode.workspace.getConfiguration('mlops').get<string>('runs.keyMetric', ''),
+    pageSize: () => vscode.workspace.getConfiguration('mlops').get<number>('runs.pageSize', 100),
   });
   const view = vscode.window.createTreeView('mlops.runs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   context.subscriptions.push(tree, view);
@@ -79,20 +80,20 @@ export function registerRuns(services: Services): RunsTree {
   );
 
   const loadHistory = async (runId: string, metric: string) => {
-    const found = (await tree.allRuns()).find((r) => r.run.id === runId);
-    return found ? found.source.metricHistory(runId, metric) : [];
+    const source = await tree.sourceOfRun(runId);
+    return source ? source.metricHistory(runId, metric) : [];
   };
   context.subscriptions.push(
     setCompareRunProvider({
       listRuns: async () => (await tree.allRuns()).map((r) => r.run),
       loadHistory,
-      onDidChangeRuns: tree.onDidChangeTreeData as unknown as vscode.Event<void>,
+      onDidChangeRuns: tree.onDidReload,
     }),
   );
 
   const selectedRuns = (node?: RunsNode, nodes?: readonly RunsNode[]): Run[] => {
     const picked = nodes && nodes.length > 0 ? nodes : node ? [node] : view.selection;
-    return picked.flatMap((n) => (n.kind === 'run' ? [n.run] : n.kind === 'experiment' ? n.runs : n.kind === 'source' ? n.runs : []));
+    return picked.flatMap((n) => tree.runsUnder(n));
   };
 
   const describeView = (): void => {
@@ -106,6 +107,7 @@ export function registerRuns(services: Services): RunsTree {
 
   registerCommands(context, [
     { id: 'mlops.refreshRuns', run: () => tree.refresh() },
+    { id: 'mlops.loadMoreRuns', run: (node?: RunsNode) => (node ? tree.loadMore(node) : undefined) },
     {
       id: 'mlops.filterRuns',
       run: async () => {
@@ -135,7 +137,8 @@ export function registerRuns(services: Services): RunsTree {
       id: 'mlops.sortRuns',
       run: async () => {
         const metrics = new Set<string>();
-        for (const { run } of await tree.allRuns()) for (const key of Object.keys(run.metrics)) metrics.add(key);
+        // The metrics of the runs read so far: the sort itself then reads every run in the background.
+        for (const { run } of await tree.loadedRuns()) for (const key of Object.keys(run.metrics)) metrics.add(key);
         const picked = await vscode.window.showQuickPick(
           [
             { label: 'Start time', key: 'startTime', descending: true, description: 'newest first' },
