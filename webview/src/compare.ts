@@ -518,6 +518,8 @@ function updateHistoryChart(metric: string, chart: HistoryChart): void {
 
 function setRuns(next: Run[]): void {
   runs = next;
+  // The editor's theme variables may have been set after the script loaded.
+  theme = readTheme();
   colors = new Map(runs.map((r, i) => [r.id, runColor(theme, i)]));
 }
 

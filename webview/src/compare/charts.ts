@@ -312,7 +312,9 @@ export class HistoryChart {
     const yScale = this.chart.scales.y;
     const area = this.chart.chartArea;
     if (!xScale || !yScale || this.curves.length === 0) return undefined;
-    if (offsetX < area.left || offsetX > area.right || offsetY < area.top || offsetY > area.bottom) return undefined;
+    // A line on the chart's edge is half outside its area: a few pixels around it still count.
+    const margin = 4;
+    if (offsetX < area.left || offsetX > area.right || offsetY < area.top - margin || offsetY > area.bottom + margin) return undefined;
     const x = xScale.getValueForPixel(offsetX);
     if (x === undefined) return undefined;
     let best: NearestCurve | undefined;
