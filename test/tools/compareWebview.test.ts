@@ -586,6 +586,10 @@ describe('compare panel in headless Chromium', () => {
           ? true
           : undefined,
       );
+      // The scatter, parallel-coordinates and bar charts below them follow once the history charts are drawn.
+      await waitFor('the charts below the histories to be drawn', async () =>
+        (await attributes(panel, '.chart-card[data-card]', 'data-drawn')).join() === 'true,true,true' ? true : undefined,
+      );
       await panel.page.screenshot({ path: join(results, `compare-charts-${name}.png`), fullPage: true });
       assert.deepEqual(panel.pageErrors, []);
       await panel.close();
