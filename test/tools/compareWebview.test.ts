@@ -586,10 +586,18 @@ describe('compare panel in headless Chromium', () => {
           ? true
           : undefined,
       );
-      // The scatter, parallel-coordinates and bar charts below them follow once the history charts are drawn.
+      // The scatter, parallel-coordinates and bar charts below them are drawn when they come into view.
+      assert.deepEqual(
+        await attributes(panel, '.chart-card[data-card="bar"]', 'data-drawn'),
+        [null],
+        'the bar chart is off screen, not drawn yet',
+      );
+      for (const chart of ['scatter', 'parallel', 'bar'])
+        await panel.page.locator(`.chart-card[data-card="${chart}"]`).scrollIntoViewIfNeeded();
       await waitFor('the charts below the histories to be drawn', async () =>
         (await attributes(panel, '.chart-card[data-card]', 'data-drawn')).join() === 'true,true,true' ? true : undefined,
       );
+      await inPage(panel.page, 'document.scrollingElement.scrollTop = 0');
       await panel.page.screenshot({ path: join(results, `compare-charts-${name}.png`), fullPage: true });
       assert.deepEqual(panel.pageErrors, []);
       await panel.close();

@@ -464,8 +464,6 @@ let drawScheduled = false;
 function queueDraw(name: string, draw: () => void): void {
   drawQueue.delete(name);
   drawQueue.set(name, draw);
-  // While history charts keep coming, the charts below them keep waiting.
-  if (name.startsWith('history:') && otherWaiting.size > 0) scheduleOtherCharts();
   if (drawScheduled) return;
   drawScheduled = true;
   // The frame that answers the user is painted first; the charts start in the frame after it.
@@ -502,14 +500,12 @@ function drawNext(): void {
 }
 
 /**
- * The scatter, parallel-coordinates and bar charts sit below the history charts: while off screen
- * their redraw waits until it comes into view or the charts have been idle for a moment, so the
- * history charts on screen are drawn first.
+ * The scatter, parallel-coordinates and bar charts sit below the history charts: like them, each is
+ * redrawn only while on screen, and one that comes into view is brought up to date then. (Drawn
+ * off screen after a delay, they made a click that came just then wait for a 100 ms draw.)
  */
 const otherCards = new Map<string, HTMLElement>();
 const otherWaiting = new Map<string, () => void>();
-const OTHER_CHARTS_AFTER_MS = 300;
-let otherTimer: ReturnType<typeof setTimeout> | undefined;
 const otherVisibility = new IntersectionObserver((entries) => {
   for (const entry of entries) {
     const name = (entry.target as HTMLElement).dataset.card;
@@ -544,21 +540,6 @@ function queueCardDraw(name: string, draw: () => void): void {
     return;
   }
   otherWaiting.set(name, drawn);
-  scheduleOtherCharts();
-}
-
-/** Queues the waiting off-screen charts once nothing else has been queued for a moment. */
-function scheduleOtherCharts(): void {
-  if (otherTimer !== undefined) clearTimeout(otherTimer);
-  otherTimer = setTimeout(() => {
-    otherTimer = undefined;
-    if (drawScheduled) {
-      scheduleOtherCharts();
-      return;
-    }
-    for (const [name, draw] of otherWaiting) queueDraw(name, draw);
-    otherWaiting.clear();
-  }, OTHER_CHARTS_AFTER_MS);
 }
 
 function queueHistoryChart(metric: string): void {
