@@ -136,6 +136,8 @@ export class HistoryChart {
   private curves: Curve[] = [];
   private logScale = false;
   private xAxis: 'step' | 'time' = 'step';
+  /** The corners and scale options the layer's axes were last laid out for. */
+  private layerAxes: string | undefined;
   private readonly tooltip: HTMLElement;
 
   constructor(
@@ -234,6 +236,15 @@ export class HistoryChart {
           if (y > yMax) yMax = y;
         }
       }
+      // The same axes as the last draw (a run hidden inside them, a recolour): only the canvas is
+      // drawn again, from the cached paths, without Chart.js laying out its scales.
+      const axes = `${xMin},${xMax},${yMin},${yMax},${options.logScale},${options.xAxis}`;
+      if (axes === this.layerAxes) {
+        this.tooltip.hidden = true;
+        this.chart.draw();
+        return shown.length;
+      }
+      this.layerAxes = axes;
       const corners = Number.isFinite(xMin)
         ? [
             { x: xMin, y: yMin },
@@ -245,6 +256,7 @@ export class HistoryChart {
       ];
     } else {
       this.curves = [];
+      this.layerAxes = undefined;
       this.chart.data.datasets = shown.map((s): ChartDataset<'line', XY[]> => ({
         label: s.label,
         data: s.data,
