@@ -208,10 +208,16 @@ try {
     await page.keyboard.type('MLOps: Compare Runs');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare Runs' }).first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
-    for (const i of [0, 1]) {
-      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: `${HOSTILE}${i}` }).first();
-      await row.waitFor({ timeout: 20_000 });
-      await row.locator('input[type=checkbox], .monaco-checkbox, .quick-input-list-checkbox').first().click();
+    // The list can re-render under a click (a click then lands on nothing): check each row until the
+    // quick pick counts both as selected.
+    const selected = page.locator('.quick-input-count');
+    for (let attempt = 0; attempt < 5 && !/\b2 Selected/.test(await selected.innerText().catch(() => '')); attempt++) {
+      for (const i of [0, 1]) {
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: `${HOSTILE}${i}` }).first();
+        await row.waitFor({ timeout: 20_000 });
+        const box = row.locator('input[type=checkbox], .monaco-checkbox, .quick-input-list-checkbox').first();
+        if (!(await box.isChecked().catch(() => false))) await box.click();
+      }
     }
     await page.keyboard.press('Enter');
     const tab = page.locator('.tab', { hasText: /Compare 2 Runs/ }).first();
@@ -234,6 +240,58 @@ try {
     }
     await page.screenshot({ path: join(results, 'compare-panel.png') });
     if (dialogs.length > 0) throw new Error(`a dialog opened: ${dialogs.join(', ')}`);
+  });
+
+  await check("the compare panel's buttons show codicons: the webview loaded the codicon font and its glyphs draw", async () => {
+    if (args.includes('--update-screenshot')) return;
+    const frame = page.frameLocator('iframe.webview').frameLocator('iframe');
+    const icon = frame.locator('button[data-export="csv"] .codicon').first();
+    await icon.waitFor({ timeout: 20_000 });
+    // Inside the webview's own document: its FontFaceSet, the icon's computed font and its glyph drawn
+    // on a canvas in that font (a missing font draws nothing for a private-use code point, or a box).
+    const font = await icon.evaluate(async (span) => {
+      await document.fonts.ready;
+      const faces = [...document.fonts].filter((f) => f.family.replace(/["']/g, '') === 'codicon');
+      const style = getComputedStyle(span, '::before');
+      const glyph = style.content.replace(/^["']|["']$/g, '');
+      const canvas = document.createElement('canvas');
+      canvas.width = 32;
+      canvas.height = 32;
+      const context = canvas.getContext('2d');
+      const draw = (family) => {
+        context.clearRect(0, 0, 32, 32);
+        context.font = `24px ${family}`;
+        context.fillStyle = '#000';
+        context.fillText(glyph, 2, 26);
+        return context.getImageData(0, 0, 32, 32).data;
+      };
+      const withCodicon = draw('codicon');
+      const withFallback = draw('monospace');
+      let inkCodicon = 0;
+      let differing = 0;
+      for (let i = 3; i < withCodicon.length; i += 4) {
+        if (withCodicon[i] > 0) inkCodicon++;
+        if (withCodicon[i] !== withFallback[i]) differing++;
+      }
+      return {
+        faces: faces.map((f) => f.status),
+        family: style.fontFamily,
+        codePoint: glyph.codePointAt(0),
+        width: span.getBoundingClientRect().width,
+        inkCodicon,
+        // Pixels where the glyph in codicon differs from the same code point in a fallback font.
+        differing,
+      };
+    });
+    console.log(`# compare panel codicon: ${JSON.stringify(font)}`);
+    if (!font.faces.includes('loaded')) throw new Error(`the codicon font is not loaded in the webview: ${JSON.stringify(font)}`);
+    if (!/codicon/.test(font.family)) throw new Error(`the icon's font is ${font.family}, not codicon`);
+    if (!(font.codePoint >= 0xe000 && font.codePoint <= 0xf8ff))
+      throw new Error(`the icon is not a codicon glyph: ${JSON.stringify(font)}`);
+    if (!(font.width > 0) || !(font.inkCodicon > 20)) throw new Error(`the codicon glyph draws nothing: ${JSON.stringify(font)}`);
+    if (!(font.differing > 20)) throw new Error(`the codicon glyph draws like a fallback font's: ${JSON.stringify(font)}`);
+    const toolbar = frame.locator('header.toolbar').first();
+    await toolbar.screenshot({ path: join(results, 'compare-panel-codicons.png') });
   });
   if (secrets) await secretsChecks();
   if (outsideRequests.length > 0) console.log(`# requests outside the workbench: ${[...new Set(outsideRequests)].slice(0, 5).join(', ')}`);

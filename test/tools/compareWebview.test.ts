@@ -446,6 +446,105 @@ describe('compare panel in headless Chromium', () => {
     await panel.close();
   });
 
+  test('at 2,000 runs the tooltip names the curve under the pointer, and hiding a run removes its pixels from the chart', async (t) => {
+    const b = await launch(t);
+    if (!b) return;
+    // Runs 0 and 1 take the theme's first two chart colours, set here to colours no other run has.
+    const themeVariables = {
+      '--vscode-charts-blue': '#ff00ff',
+      '--vscode-charts-orange': '#00ffff',
+      '--vscode-editor-background': '#1e1e1e',
+    };
+    const panel = await openPanel(b, { themeVariables, viewport: { width: 1200, height: 700 } });
+    const many = Array.from({ length: 2000 }, (_, i) => run(`r${i}`, { lr: i }, { val_loss: i }, {}, `run ${i}`));
+    await sendSnapshot(panel, snapshot(many));
+    await panel.page.click('#tab-charts');
+    const request = await waitFor('the history request', async () => {
+      const r = (await panel.posted()).find((m) => m.type === 'requestHistory');
+      return r?.type === 'requestHistory' ? r : undefined;
+    });
+    // Run 0 lies flat below every other curve (-5), run 1 flat above them (90); the others in 0–51.
+    const value = (i: number, step: number): number => (i === 0 ? -5 : i === 1 ? 90 : (i % 50) / (step + 1) + i / 1000);
+    await panel.send({
+      type: 'history',
+      metric: 'val_loss',
+      series: request.runIds.map((runId, i) => ({
+        runId,
+        points: [0, 1, 2, 3, 4].map((step) => ({ step, timestamp: step, value: value(i, step) })),
+      })),
+    });
+    const card = '.chart-card[data-metric-index="0"]';
+    await waitFor('2,000 curves drawn', async () =>
+      (await inPage(panel.page, `document.querySelector('${card}')?.dataset.runsDrawn`)) === '2000' ? true : undefined,
+    );
+    /** The chart's pixels of one pure colour (antialiased edges included): how many, and the row holding most. */
+    const pixelsOf = (channels: string): Promise<{ count: number; row: number; x: number }> =>
+      inPage(
+        panel.page,
+        `(() => {
+          const canvas = document.querySelector('${card} canvas');
+          const { data, width, height } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+          const rows = new Map();
+          let count = 0;
+          for (let y = 0; y < height; y++)
+            for (let x = 0; x < width; x++) {
+              const [r, g, b] = data.slice((y * width + x) * 4, (y * width + x) * 4 + 3);
+              const [on1, on2, off] = ${channels};
+              if (on1 > 120 && on2 > 120 && Math.abs(on1 - on2) < 40 && off < 40) {
+                count++;
+                const row = rows.get(y) ?? { n: 0, sum: 0 };
+                row.n++;
+                row.sum += x;
+                rows.set(y, row);
+              }
+            }
+          let best = { row: -1, x: -1, n: 0 };
+          for (const [y, r] of rows) if (r.n > best.n) best = { row: y, x: r.sum / r.n, n: r.n };
+          const scale = canvas.width / canvas.clientWidth;
+          return { count, row: best.row / scale, x: best.x / scale };
+        })()`,
+      );
+    const magenta = '[r, b, g]';
+    const cyan = '[g, b, r]';
+    const tooltipAt = async (x: number, y: number): Promise<string> => {
+      const box = await panel.page.locator(`${card} canvas`).boundingBox();
+      assert.ok(box, 'the chart is on screen');
+      await panel.page.mouse.move(box.x + x, box.y + y);
+      return waitFor('the tooltip', async () => {
+        const text = await inPage<string | null>(
+          panel.page,
+          `(() => { const t = document.querySelector('${card} .curve-tooltip'); return t && !t.hidden ? t.textContent : null; })()`,
+        );
+        return text ?? undefined;
+      });
+    };
+    const run0 = await pixelsOf(magenta);
+    const run1 = await pixelsOf(cyan);
+    assert.ok(run0.count > 300, `run 0's line crosses the chart: ${run0.count} pixels`);
+    assert.ok(run1.count > 300, `run 1's line crosses the chart: ${run1.count} pixels`);
+    // The middle of a flat line over steps 0–4 is step 2.
+    assert.equal(await tooltipAt(run0.x, run0.row), 'run 0: -5 (step 2)');
+    assert.equal(await tooltipAt(run1.x, run1.row), 'run 1: 90 (step 2)');
+
+    await panel.page
+      .locator('.legend-item', { hasText: /^run 0$/ })
+      .locator('input')
+      .click();
+    await waitFor('run 0 to leave the chart', async () =>
+      (await inPage(panel.page, `document.querySelector('${card}')?.dataset.runsDrawn`)) === '1999' ? true : undefined,
+    );
+    assert.equal((await pixelsOf(magenta)).count, 0, "no pixel of run 0's colour is left");
+    const run1After = await pixelsOf(cyan);
+    assert.ok(run1After.count > 300, `run 1 is still drawn: ${run1After.count} pixels`);
+    assert.equal(await tooltipAt(run1After.x, run1After.row), 'run 1: 90 (step 2)');
+    // The table shares the legend's hidden runs.
+    assert.deepEqual((await savedState(panel))?.viewState.hiddenRunIds, ['r0']);
+    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+    await panel.page.screenshot({ path: join(repoRoot, 'test-results', 'compare-charts-2000-runs-tooltip.png') });
+    assert.deepEqual(panel.pageErrors, []);
+    await panel.close();
+  });
+
   test('light and dark themes: screenshots of the table and the charts', async (t) => {
     const b = await launch(t);
     if (!b) return;
@@ -487,6 +586,18 @@ describe('compare panel in headless Chromium', () => {
           ? true
           : undefined,
       );
+      // The scatter, parallel-coordinates and bar charts below them are drawn when they come into view.
+      assert.deepEqual(
+        await attributes(panel, '.chart-card[data-card="bar"]', 'data-drawn'),
+        [null],
+        'the bar chart is off screen, not drawn yet',
+      );
+      for (const chart of ['scatter', 'parallel', 'bar'])
+        await panel.page.locator(`.chart-card[data-card="${chart}"]`).scrollIntoViewIfNeeded();
+      await waitFor('the charts below the histories to be drawn', async () =>
+        (await attributes(panel, '.chart-card[data-card]', 'data-drawn')).join() === 'true,true,true' ? true : undefined,
+      );
+      await inPage(panel.page, 'document.scrollingElement.scrollTop = 0');
       await panel.page.screenshot({ path: join(results, `compare-charts-${name}.png`), fullPage: true });
       assert.deepEqual(panel.pageErrors, []);
       await panel.close();

@@ -232,6 +232,8 @@ const barMetric = el('select');
 
 /** History charts on screen: only these are redrawn; one scrolled into view is brought up to date then. */
 const onScreen = new Set<string>();
+/** Each metric's history card. */
+const historyFigures = new Map<string, HTMLElement>();
 const visibility = new IntersectionObserver((entries) => {
   for (const entry of entries) {
     const metric = (entry.target as HTMLElement).dataset.metric;
@@ -241,7 +243,7 @@ const visibility = new IntersectionObserver((entries) => {
       continue;
     }
     onScreen.add(metric);
-    showHistory(metric, entry.target as HTMLElement);
+    showHistory(metric);
   }
 });
 
@@ -317,11 +319,14 @@ function buildCharts(): void {
     el('h2', { text: 'Metric history' }),
     historyGrid,
     el('h2', { text: 'Param against metric' }),
-    card('scatter', scatterCanvas, labelled('X', scatterX), labelled('Y', scatterY)),
+    otherCard('scatter', card('scatter', scatterCanvas, labelled('X', scatterX), labelled('Y', scatterY))),
     el('h2', { text: 'Parallel coordinates' }),
-    card('parallel-coordinates', parallelCanvas, labelled('Params', parallelParams), labelled('Metric', parallelMetric)),
+    otherCard(
+      'parallel',
+      card('parallel-coordinates', parallelCanvas, labelled('Params', parallelParams), labelled('Metric', parallelMetric)),
+    ),
     el('h2', { text: 'Metric across runs' }),
-    card('bar', barCanvas, labelled('Metric', barMetric)),
+    otherCard('bar', card('bar', barCanvas, labelled('Metric', barMetric))),
   );
   refreshCharts();
 }
@@ -349,6 +354,7 @@ function refreshCharts(): void {
   if (historyGrid.dataset.signature !== signature) {
     for (const chart of historyCharts.values()) chart.destroy();
     historyCharts.clear();
+    historyFigures.clear();
     visibility.disconnect();
     onScreen.clear();
     historyGrid.replaceChildren(
@@ -357,6 +363,7 @@ function refreshCharts(): void {
         const figure = card(metric, canvas);
         figure.dataset.metricIndex = String(i);
         figure.dataset.metric = metric;
+        historyFigures.set(metric, figure);
         visibility.observe(figure);
         return figure;
       }),
@@ -364,7 +371,7 @@ function refreshCharts(): void {
     historyGrid.dataset.signature = signature;
     if (metrics.length === 0) historyGrid.append(el('p', { text: 'These runs have no metrics.' }));
   }
-  for (const metric of historyCharts.keys()) queueHistoryChart(metric);
+  for (const metric of new Set([...historyCharts.keys(), ...onScreen])) queueHistoryChart(metric);
 
   const axisChoices = [
     ...params.map((p) => ({ value: `param:${p}`, text: `param: ${p}` })),
@@ -404,7 +411,7 @@ function refreshCharts(): void {
   const shown = visibleRuns();
   const scatterChart = scatter;
   if (scatterChart && x && y !== undefined)
-    queueDraw('scatter', () => {
+    queueCardDraw('scatter', () => {
       const raw = shown.map((run) => ({ run, x: x.kind === 'metric' ? run.metrics[x.key] : run.params[x.key], y: run.metrics[y] }));
       const textual = raw.some((p) => p.x !== undefined && p.x !== null && typeof p.x !== 'number');
       const categories = textual ? [...new Set(raw.map((p) => String(p.x)))].sort() : undefined;
@@ -418,7 +425,7 @@ function refreshCharts(): void {
     });
   const parallelChart = parallel;
   if (parallelChart && pMetric !== undefined)
-    queueDraw('parallel', () => {
+    queueCardDraw('parallel', () => {
       parallelChart.update(
         shown,
         [
@@ -430,7 +437,7 @@ function refreshCharts(): void {
     });
   const barChart = bar;
   if (barChart && bMetric !== undefined)
-    queueDraw('bar', () => {
+    queueCardDraw('bar', () => {
       const withValue = shown.filter((r) => typeof r.metrics[bMetric] === 'number');
       const row: ComparisonRow | undefined = comparison.rows.find((r) => r.kind === 'metric' && r.key === bMetric);
       const bestIds = new Set((row?.best ?? []).map((i) => comparison.runs[i]?.id));
@@ -467,34 +474,90 @@ function afterNextPaint(then: () => void): void {
   requestAnimationFrame(() => setTimeout(then, 0));
 }
 
+/** How long one task may spend drawing charts before it lets the browser paint and take input. */
+const DRAW_BUDGET_MS = 24;
+
 function drawNext(): void {
-  const next = drawQueue.entries().next();
-  if (next.done) {
-    drawScheduled = false;
+  const started = performance.now();
+  do {
+    // The metric histories come first: they are at the top of the Charts tab, the others below them.
+    let name: string | undefined;
+    for (const queued of drawQueue.keys())
+      if (queued.startsWith('history:')) {
+        name = queued;
+        break;
+      }
+    name ??= drawQueue.keys().next().value;
+    if (name === undefined) {
+      drawScheduled = false;
+      return;
+    }
+    const draw = drawQueue.get(name);
+    drawQueue.delete(name);
+    draw?.();
+  } while (performance.now() - started < DRAW_BUDGET_MS);
+  afterNextPaint(drawNext);
+}
+
+/**
+ * The scatter, parallel-coordinates and bar charts sit below the history charts: like them, each is
+ * redrawn only while on screen, and one that comes into view is brought up to date then. (Drawn
+ * off screen after a delay, they made a click that came just then wait for a 100 ms draw.)
+ */
+const otherCards = new Map<string, HTMLElement>();
+const otherWaiting = new Map<string, () => void>();
+const otherVisibility = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    const name = (entry.target as HTMLElement).dataset.card;
+    if (name === undefined) continue;
+    const waiting = otherWaiting.get(name);
+    if (!entry.isIntersecting || !waiting) continue;
+    otherWaiting.delete(name);
+    queueDraw(name, waiting);
+  }
+});
+
+function otherCard(name: string, figure: HTMLElement): HTMLElement {
+  figure.dataset.card = name;
+  otherCards.set(name, figure);
+  otherVisibility.observe(figure);
+  return figure;
+}
+
+function queueCardDraw(name: string, draw: () => void): void {
+  const figure = otherCards.get(name);
+  if (figure) delete figure.dataset.drawn;
+  const drawn = (): void => {
+    draw();
+    // Read by the tests: the chart shows the current state.
+    if (figure) figure.dataset.drawn = 'true';
+  };
+  // Measured now rather than taken from the observer: the history cards above may just have been made.
+  const box = figure?.getBoundingClientRect();
+  if (!box || (box.bottom > 0 && box.top < innerHeight && box.height > 0)) {
+    otherWaiting.delete(name);
+    queueDraw(name, drawn);
     return;
   }
-  const [name, draw] = next.value;
-  drawQueue.delete(name);
-  draw();
-  afterNextPaint(drawNext);
+  otherWaiting.set(name, drawn);
 }
 
 function queueHistoryChart(metric: string): void {
   queueDraw(`history:${metric}`, () => {
-    const chart = historyCharts.get(metric);
     // A chart scrolled out of view is brought up to date when it comes back.
-    if (chart && onScreen.has(metric)) updateHistoryChart(metric, chart);
+    if (!onScreen.has(metric)) return;
+    let chart = historyCharts.get(metric);
+    // Made at its first draw, so the histories of every card that came into view are asked for first.
+    const canvas = historyFigures.get(metric)?.querySelector('canvas');
+    if (!chart && canvas) {
+      chart = new HistoryChart(canvas, metric, theme);
+      historyCharts.set(metric, chart);
+    }
+    if (chart) updateHistoryChart(metric, chart);
   });
 }
 
-function showHistory(metric: string, figure: HTMLElement): void {
-  let chart = historyCharts.get(metric);
-  if (!chart) {
-    const canvas = figure.querySelector('canvas');
-    if (!canvas) return;
-    chart = new HistoryChart(canvas, metric, theme);
-    historyCharts.set(metric, chart);
-  }
+function showHistory(metric: string): void {
   if (!requestedHistories.has(metric)) {
     requestedHistories.add(metric);
     post({ type: 'requestHistory', runIds: runs.filter((r) => metric in r.metrics).map((r) => r.id), metric });
@@ -518,6 +581,8 @@ function updateHistoryChart(metric: string, chart: HistoryChart): void {
 
 function setRuns(next: Run[]): void {
   runs = next;
+  // The editor's theme variables may have been set after the script loaded.
+  theme = readTheme();
   colors = new Map(runs.map((r, i) => [r.id, runColor(theme, i)]));
 }
 

@@ -11,6 +11,7 @@ import {
   ScatterController,
   Tooltip,
   type ChartDataset,
+  type Plugin,
 } from 'chart.js';
 import { smoothEma } from '../../../src/core/compare/seriesReduction';
 import type { MetricPoint, Run } from '../../../src/core/runs/model';
@@ -84,33 +85,74 @@ export interface HistoryChartOptions {
 type XY = { x: number; y: number };
 
 /**
- * Above this many curves a chart draws every run as one Chart.js dataset (runs apart by a gap, each
- * segment in its run's colour): Chart.js looks datasets up by a linear search, so 2,000 datasets
- * cost it millions of comparisons per redraw, while one dataset of 44,000 points does not.
+ * Above this many curves a chart draws the runs itself, on the chart's canvas between Chart.js's
+ * grid and its tooltip layer: Chart.js then holds only two invisible points that set its axes. Its
+ * datasets cost a linear search per lookup and its merged-line segments a callback per point, so
+ * 1,000 runs took it over a second to draw, 2,000 runs 200 ms to answer a hover.
  */
-export const MERGE_CURVES_ABOVE = 100;
-const GAP: XY = { x: NaN, y: NaN };
+export const LAYER_CURVES_ABOVE = 100;
+
+/** A run's curve as the layer draws it: its values, and its path in pixels for one scale. */
+interface Curve {
+  runId: string;
+  label: string;
+  color: string;
+  xs: Float64Array;
+  ys: Float64Array;
+  /** The pixel path, made for the scales named by `pathFor`; re-used while they stay the same. */
+  path?: Path2D;
+  pathFor?: string;
+}
+
+/** Where the pointer is nearest a curve: the run and the value there (for the tooltip). */
+export interface NearestCurve {
+  curve: Curve;
+  x: number;
+  y: number;
+  distance: number;
+}
+
+/** The index of the last x at or before `x` in an ascending array (-1 when `x` is before the first). */
+function lastAtOrBefore(xs: Float64Array, x: number): number {
+  let low = 0;
+  let high = xs.length - 1;
+  if (high < 0 || x < (xs[0] ?? 0)) return -1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((xs[mid] ?? 0) <= x) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+const formatValue = (value: number): string => (Number.isFinite(value) ? String(Number(value.toPrecision(6))) : String(value));
 
 /** One metric's history for every run: a line per run, over step or wall-clock time. */
 export class HistoryChart {
   private readonly chart: Chart<'line', XY[]>;
-  /** Each run's dataset with what it was made from: showing, hiding or recolouring re-uses it. */
-  private readonly made = new Map<
-    string,
-    { points: MetricPoint[]; smoothing: number; xAxis: string; dataset: ChartDataset<'line', XY[]> }
-  >();
-  /** In the merged dataset: the run name and colour of each point. */
-  private pointRuns: string[] = [];
-  private pointColors: string[] = [];
+  /** Each run's points as drawn, with what they were made from: hiding or recolouring re-uses them. */
+  private readonly made = new Map<string, { points: MetricPoint[]; smoothing: number; xAxis: string; shown: XY[]; curve: Curve }>();
+  /** The curves the layer draws (empty when Chart.js draws the runs as datasets). */
+  private curves: Curve[] = [];
+  private logScale = false;
+  private xAxis: 'step' | 'time' = 'step';
+  /** The corners and scale options the layer's axes were last laid out for. */
+  private layerAxes: string | undefined;
+  private readonly tooltip: HTMLElement;
 
   constructor(
     canvas: HTMLCanvasElement,
     readonly metric: string,
     private readonly theme: ChartTheme,
   ) {
+    const layer: Plugin<'line'> = {
+      id: 'runCurves',
+      afterDatasetsDraw: (chart) => this.drawCurves(chart),
+    };
     this.chart = new Chart(canvas, {
       type: 'line',
       data: { datasets: [] },
+      plugins: [layer],
       options: {
         ...baseOptions(theme),
         parsing: false,
@@ -123,15 +165,18 @@ export class HistoryChart {
         plugins: {
           // The legend is the panel's run list beside the charts (RunLegend), for any number of runs.
           legend: { display: false },
-          tooltip: {
-            callbacks: {
-              label: (item) =>
-                `${this.pointRuns.length > 0 ? (this.pointRuns[item.dataIndex] ?? '') : (item.dataset.label ?? '')}: ${item.formattedValue}`,
-            },
-          },
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${item.formattedValue}` } },
         },
       },
     });
+    // The layer's tooltip: the nearest curve under the pointer, found by a binary search per run.
+    this.tooltip = document.createElement('div');
+    this.tooltip.className = 'curve-tooltip';
+    this.tooltip.setAttribute('role', 'tooltip');
+    this.tooltip.hidden = true;
+    canvas.parentElement?.append(this.tooltip);
+    canvas.addEventListener('mousemove', (event) => this.hover(event));
+    canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
   }
 
   update(
@@ -140,69 +185,189 @@ export class HistoryChart {
     series: ReadonlyMap<string, MetricPoint[]>,
     options: HistoryChartOptions,
   ): number {
-    const datasets: ChartDataset<'line', XY[]>[] = [];
+    const shown: { label: string; color: string; data: XY[]; curve: Curve }[] = [];
     for (const run of runs) {
       const points = series.get(run.id);
-      // A hidden run is left out rather than drawn hidden: with 2,000 runs every dataset counts on hover.
+      // A hidden run is left out rather than drawn hidden.
       if (!points || options.hidden.has(run.id)) continue;
-      const color = colors.get(run.id) ?? '#888';
       let made = this.made.get(run.id);
       if (!made || made.points !== points || made.smoothing !== options.smoothing || made.xAxis !== options.xAxis) {
-        const shown = smoothEma(points, options.smoothing);
+        const smoothed = smoothEma(points, options.smoothing);
         const startTime = points[0]?.timestamp ?? 0;
+        const data = smoothed.map((p) => ({ x: options.xAxis === 'step' ? p.step : (p.timestamp - startTime) / 1000, y: p.value }));
         made = {
           points,
           smoothing: options.smoothing,
           xAxis: options.xAxis,
-          dataset: {
-            label: run.name || run.id,
-            data: shown.map((p) => ({ x: options.xAxis === 'step' ? p.step : (p.timestamp - startTime) / 1000, y: p.value })),
+          shown: data,
+          curve: {
+            runId: run.id,
+            label: '',
+            color: '',
+            xs: Float64Array.from(data, (p) => p.x),
+            ys: Float64Array.from(data, (p) => p.y),
           },
         };
         this.made.set(run.id, made);
       }
-      made.dataset.label = run.name || run.id;
-      made.dataset.borderColor = color;
-      made.dataset.backgroundColor = color;
-      datasets.push(made.dataset);
+      made.curve.label = run.name || run.id;
+      const color = colors.get(run.id) ?? '#888';
+      made.curve.color = color;
+      shown.push({ label: made.curve.label, color, data: made.shown, curve: made.curve });
     }
-    const merge = datasets.length > MERGE_CURVES_ABOVE;
-    this.pointRuns = [];
-    this.pointColors = [];
-    if (merge) {
-      const data: XY[] = [];
-      for (const dataset of datasets) {
-        const color = String(dataset.borderColor);
-        for (const point of dataset.data) {
-          data.push(point);
-          this.pointRuns.push(dataset.label ?? '');
-          this.pointColors.push(color);
+    const layer = shown.length > LAYER_CURVES_ABOVE;
+    this.logScale = options.logScale;
+    this.xAxis = options.xAxis;
+    if (layer) {
+      this.curves = shown.map((s) => s.curve);
+      // Chart.js sets the axes from two invisible points at the corners of every curve.
+      let xMin = Infinity;
+      let xMax = -Infinity;
+      let yMin = Infinity;
+      let yMax = -Infinity;
+      for (const curve of this.curves) {
+        for (let i = 0; i < curve.xs.length; i++) {
+          const x = curve.xs[i] ?? NaN;
+          const y = curve.ys[i] ?? NaN;
+          if (!Number.isFinite(x) || !Number.isFinite(y) || (options.logScale && y <= 0)) continue;
+          if (x < xMin) xMin = x;
+          if (x > xMax) xMax = x;
+          if (y < yMin) yMin = y;
+          if (y > yMax) yMax = y;
         }
-        data.push(GAP);
-        this.pointRuns.push('');
-        this.pointColors.push(color);
       }
-      const colorAt = this.pointColors;
+      // The same axes as the last draw (a run hidden inside them, a recolour): only the canvas is
+      // drawn again, from the cached paths, without Chart.js laying out its scales.
+      const axes = `${xMin},${xMax},${yMin},${yMax},${options.logScale},${options.xAxis}`;
+      if (axes === this.layerAxes) {
+        this.tooltip.hidden = true;
+        this.chart.draw();
+        return shown.length;
+      }
+      this.layerAxes = axes;
+      const corners = Number.isFinite(xMin)
+        ? [
+            { x: xMin, y: yMin },
+            { x: xMax, y: yMax },
+          ]
+        : [];
       this.chart.data.datasets = [
-        {
-          label: this.metric,
-          data,
-          spanGaps: false,
-          borderWidth: 1,
-          segment: { borderColor: (context) => colorAt[context.p0DataIndex] },
-        },
+        { label: this.metric, data: corners, showLine: false, pointRadius: 0, pointHoverRadius: 0, borderWidth: 0 },
       ];
-    } else this.chart.data.datasets = datasets;
-    // One merged dataset goes back to the first step for each run, so its x values are not sorted.
-    this.chart.options.normalized = !merge;
-    // A few runs: the tooltip lists each run at the step under the pointer; many: the nearest curve only.
-    this.chart.options.interaction = { mode: 'nearest', axis: merge ? 'xy' : 'x', intersect: false };
+    } else {
+      this.curves = [];
+      this.layerAxes = undefined;
+      this.chart.data.datasets = shown.map((s): ChartDataset<'line', XY[]> => ({
+        label: s.label,
+        data: s.data,
+        borderColor: s.color,
+        backgroundColor: s.color,
+      }));
+    }
+    this.tooltip.hidden = true;
+    this.chart.options.plugins = { ...this.chart.options.plugins, tooltip: { ...this.chart.options.plugins?.tooltip, enabled: !layer } };
     const scales = this.chart.options.scales ?? {};
     scales.y = { type: options.logScale ? 'logarithmic' : 'linear', ...axis(this.theme, this.metric) };
     scales.x = { type: 'linear', ...axis(this.theme, options.xAxis === 'step' ? 'step' : 'seconds since start') };
     this.chart.options.scales = scales;
     this.chart.update('none');
-    return datasets.length;
+    return shown.length;
+  }
+
+  /** Draws the layer's curves inside the chart area, each from its cached path while the scales stay. */
+  private drawCurves(chart: Chart): void {
+    if (this.curves.length === 0) return;
+    const { ctx, chartArea } = chart;
+    const xScale = chart.scales.x;
+    const yScale = chart.scales.y;
+    if (!xScale || !yScale) return;
+    const key = `${xScale.min},${xScale.max},${yScale.min},${yScale.max},${this.logScale},${chartArea.left},${chartArea.top},${chartArea.width},${chartArea.height}`;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(chartArea.left, chartArea.top, chartArea.width, chartArea.height);
+    ctx.clip();
+    ctx.lineWidth = 1;
+    ctx.lineJoin = 'round';
+    for (const curve of this.curves) {
+      if (!curve.path || curve.pathFor !== key) {
+        const path = new Path2D();
+        let drawing = false;
+        for (let i = 0; i < curve.xs.length; i++) {
+          const x = curve.xs[i] ?? NaN;
+          const y = curve.ys[i] ?? NaN;
+          // A non-finite value (or one a log scale cannot show) breaks the line where the run broke.
+          if (!Number.isFinite(x) || !Number.isFinite(y) || (this.logScale && y <= 0)) {
+            drawing = false;
+            continue;
+          }
+          const px = xScale.getPixelForValue(x);
+          const py = yScale.getPixelForValue(y);
+          if (drawing) path.lineTo(px, py);
+          else path.moveTo(px, py);
+          drawing = true;
+        }
+        curve.path = path;
+        curve.pathFor = key;
+      }
+      ctx.strokeStyle = curve.color;
+      ctx.stroke(curve.path);
+    }
+    ctx.restore();
+  }
+
+  /**
+   * The curve nearest the pointer at its x (in pixels, vertically): per run a binary search for the
+   * step under the pointer and the value between its neighbours, so 2,000 runs cost 2,000 searches.
+   */
+  nearest(offsetX: number, offsetY: number): NearestCurve | undefined {
+    const xScale = this.chart.scales.x;
+    const yScale = this.chart.scales.y;
+    const area = this.chart.chartArea;
+    if (!xScale || !yScale || this.curves.length === 0) return undefined;
+    // A line on the chart's edge is half outside its area: a few pixels around it still count.
+    const margin = 4;
+    if (offsetX < area.left || offsetX > area.right || offsetY < area.top - margin || offsetY > area.bottom + margin) return undefined;
+    const x = xScale.getValueForPixel(offsetX);
+    if (x === undefined) return undefined;
+    let best: NearestCurve | undefined;
+    for (const curve of this.curves) {
+      const at = lastAtOrBefore(curve.xs, x);
+      if (at < 0) continue;
+      const x0 = curve.xs[at] ?? NaN;
+      const y0 = curve.ys[at] ?? NaN;
+      const x1 = curve.xs[at + 1];
+      const y1 = curve.ys[at + 1];
+      // Past a run's last step it has no value to show.
+      if (x1 === undefined || y1 === undefined) {
+        if (x !== x0) continue;
+      }
+      const y = x1 === undefined || y1 === undefined || x1 === x0 ? y0 : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+      if (!Number.isFinite(y) || (this.logScale && y <= 0)) continue;
+      const distance = Math.abs(yScale.getPixelForValue(y) - offsetY);
+      if (!best || distance < best.distance) {
+        // The tooltip shows the logged point nearest the pointer, not an interpolated value.
+        const nearer = x1 !== undefined && y1 !== undefined && x - x0 > x1 - x ? at + 1 : at;
+        best = { curve, x: curve.xs[nearer] ?? x0, y: curve.ys[nearer] ?? y0, distance };
+      }
+    }
+    return best;
+  }
+
+  private hover(event: MouseEvent): void {
+    if (this.curves.length === 0) return;
+    const found = this.nearest(event.offsetX, event.offsetY);
+    if (!found) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const where = this.xAxis === 'step' ? `step ${formatValue(found.x)}` : `${formatValue(found.x)} s`;
+    this.tooltip.textContent = `${found.curve.label}: ${formatValue(found.y)} (${where})`;
+    this.tooltip.style.setProperty('--curve-color', found.curve.color);
+    this.tooltip.hidden = false;
+    const box = this.chart.canvas;
+    const left = Math.min(event.offsetX + 12, box.clientWidth - this.tooltip.offsetWidth - 4);
+    this.tooltip.style.left = `${Math.max(0, left)}px`;
+    this.tooltip.style.top = `${Math.max(0, event.offsetY - this.tooltip.offsetHeight - 8)}px`;
   }
 
   get canvas(): HTMLCanvasElement {
@@ -211,6 +376,7 @@ export class HistoryChart {
 
   destroy(): void {
     this.chart.destroy();
+    this.tooltip.remove();
   }
 }
 
