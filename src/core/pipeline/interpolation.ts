@@ -164,7 +164,17 @@ export function scalarToContext(node: { value: unknown; source?: string; format?
 export function toPlain(value: CtxValue): unknown {
   if (value instanceof PyFloat) return value.value;
   if (Array.isArray(value)) return value.map(toPlain);
-  if (isCtxDict(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
+  if (isCtxDict(value)) {
+    const plain: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const converted = toPlain(value[key] as CtxValue);
+      // Assigning `__proto__` would set the prototype; fromEntries made it an own key.
+      if (key === '__proto__')
+        Object.defineProperty(plain, key, { value: converted, enumerable: true, writable: true, configurable: true });
+      else plain[key] = converted;
+    }
+    return plain;
+  }
   return value;
 }
 
