@@ -209,11 +209,11 @@ export function isValidExpression(expression: string): boolean {
 
 /** The key path of an expression: `a.b[0]` → `['a', 'b', '0']`. */
 export function expressionPath(expression: string): string[] {
-  return expression
-    .replace(/\[/g, '.')
-    .replace(/\]/g, '')
-    .split('.')
-    .map((part) => part.trim());
+  // Most expressions (`item`, `train.lr`) have no brackets: split them without the two replaces.
+  const dotted = expression.includes('[') || expression.includes(']') ? expression.replace(/\[/g, '.').replace(/\]/g, '') : expression;
+  const parts = dotted.split('.');
+  for (let i = 0; i < parts.length; i++) parts[i] = (parts[i] as string).trim();
+  return parts;
 }
 
 export type Selection = { found: true; value: CtxValue } | { found: false; missing: string };
