@@ -10,6 +10,8 @@ import {
   TextDocumentSyncKind,
   type CancellationToken,
   type DocumentSymbol,
+  type FullDocumentDiagnosticReport,
+  type UnchangedDocumentDiagnosticReport,
   type CodeAction,
   type CompletionItem,
   type Connection,
@@ -120,6 +122,12 @@ export class MlopsLanguageServer {
    * found for. Found only when a file changes, never while validating: it parses the document again.
    */
   private readonly inputsByPath = new Map<string, { version: number; inputs: Set<string> }>();
+  /**
+   * The last diagnostics sent for each document, by result id: when a pull finds the same ones and
+   * the client says it holds that result, the answer is "unchanged" instead of the whole list again.
+   */
+  private readonly reported = new Map<string, { resultId: string; items: string }>();
+  private lastResultId = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Bumped on every change that may change diagnostics; the workspace pull answers when it moves. */
   private generation = 0;
@@ -144,14 +152,15 @@ export class MlopsLanguageServer {
     connection.languages.diagnostics.on(async (params) => {
       const path = pathOf(params.textDocument.uri);
       const findings = path ? await this.safeValidate(path, params.textDocument.uri) : [];
-      return { kind: DocumentDiagnosticReportKind.Full, items: findings.map(toLspDiagnostic) };
+      return this.report(params.textDocument.uri, findings.map(toLspDiagnostic), params.previousResultId);
     });
     // Closed files too: the Problems panel shows a broken pipeline before anyone opens it. The
     // client asks again after each answer, so an answer waits until something changed.
-    connection.languages.diagnostics.onWorkspace(async (_params, token) => {
+    connection.languages.diagnostics.onWorkspace(async (params, token) => {
       if (this.reportedGeneration === this.generation) await this.changeOrCancel(token, WORKSPACE_POLL_MS);
       if (token.isCancellationRequested) return { items: [] };
       this.reportedGeneration = this.generation;
+      const previous = new Map(params.previousResultIds.map((p) => [p.uri, p.value]));
       const items: WorkspaceDocumentDiagnosticReport[] = [];
       for (const folder of this.workspaceFolders) {
         if (!(await this.validatesWorkspace(folder))) continue;
@@ -160,7 +169,7 @@ export class MlopsLanguageServer {
           if (this.openByPath.has(path)) continue;
           const uri = pathToFileURL(path).toString();
           const findings = await this.safeValidate(path, uri);
-          items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version: null, items: findings.map(toLspDiagnostic) });
+          items.push({ ...this.report(uri, findings.map(toLspDiagnostic), previous.get(uri)), uri, version: null });
         }
       }
       return { items };
@@ -229,6 +238,7 @@ export class MlopsLanguageServer {
       if (path) void this.refreshIfDependedOn([path]);
     });
     this.documents.onDidClose((event) => {
+      this.reported.delete(event.document.uri);
       const path = pathOf(event.document.uri);
       if (path) this.openByPath.delete(path);
       if (path) this.inputsByPath.delete(path);
@@ -328,6 +338,22 @@ export class MlopsLanguageServer {
       this.waiters.push(done);
       token.onCancellationRequested(done);
     });
+  }
+
+  /** A full report with a new result id, or "unchanged" when the client already holds these diagnostics. */
+  private report(
+    uri: string,
+    diagnostics: Diagnostic[],
+    previousResultId: string | undefined,
+  ): FullDocumentDiagnosticReport | UnchangedDocumentDiagnosticReport {
+    const items = JSON.stringify(diagnostics);
+    const last = this.reported.get(uri);
+    if (last !== undefined && last.items === items && previousResultId === last.resultId) {
+      return { kind: DocumentDiagnosticReportKind.Unchanged, resultId: last.resultId };
+    }
+    const resultId = String(++this.lastResultId);
+    this.reported.set(uri, { resultId, items });
+    return { kind: DocumentDiagnosticReportKind.Full, resultId, items: diagnostics };
   }
 
   /** The `mlops.validation.scope` of a workspace folder: `workspace` (default) validates closed files. */
