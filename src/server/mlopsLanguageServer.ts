@@ -13,6 +13,8 @@ import {
   type WorkspaceEdit,
   type CancellationToken,
   type DocumentSymbol,
+  type FullDocumentDiagnosticReport,
+  type UnchangedDocumentDiagnosticReport,
   type CodeAction,
   type CompletionItem,
   type Connection,
@@ -141,6 +143,12 @@ export class MlopsLanguageServer {
   /** Open files edited since the last dependants check, and the timer that checks them. */
   private readonly typedPaths = new Set<string>();
   private typingTimer: NodeJS.Timeout | undefined;
+  /**
+   * The last diagnostics sent for each document, by result id: when a pull finds the same ones and
+   * the client says it holds that result, the answer is "unchanged" instead of the whole list again.
+   */
+  private readonly reported = new Map<string, { resultId: string; items: string }>();
+  private lastResultId = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Red Hat YAML reports YAML syntax in open YAML files (the client says so): ours are left out there. */
   private syntaxByRedHat = false;
@@ -176,14 +184,15 @@ export class MlopsLanguageServer {
       const all = path ? await this.safeValidate(path, params.textDocument.uri) : [];
       // Closed files are not Red Hat's: their syntax errors (workspace pull) stay ours.
       const findings = path && this.syntaxByRedHat && this.openByPath.has(path) ? withoutRedHatSyntax(path, all) : all;
-      return { kind: DocumentDiagnosticReportKind.Full, items: findings.map(toLspDiagnostic) };
+      return this.report(params.textDocument.uri, findings.map(toLspDiagnostic), params.previousResultId);
     });
     // Closed files too: the Problems panel shows a broken pipeline before anyone opens it. The
     // client asks again after each answer, so an answer waits until something changed.
-    connection.languages.diagnostics.onWorkspace(async (_params, token) => {
+    connection.languages.diagnostics.onWorkspace(async (params, token) => {
       if (this.reportedGeneration === this.generation) await this.changeOrCancel(token, WORKSPACE_POLL_MS);
       if (token.isCancellationRequested) return { items: [] };
       this.reportedGeneration = this.generation;
+      const previous = new Map(params.previousResultIds.map((p) => [p.uri, p.value]));
       const items: WorkspaceDocumentDiagnosticReport[] = [];
       const closed = new Set<string>();
       for (const folder of this.workspaceFolders) {
@@ -193,7 +202,7 @@ export class MlopsLanguageServer {
           if (this.openByPath.has(path)) continue;
           const uri = pathToFileURL(path).toString();
           const findings = await this.safeValidate(path, uri);
-          items.push({ kind: DocumentDiagnosticReportKind.Full, uri, version: null, items: findings.map(toLspDiagnostic) });
+          items.push({ ...this.report(uri, findings.map(toLspDiagnostic), previous.get(uri)), uri, version: null });
           closed.add(path);
         }
       }
@@ -313,6 +322,7 @@ export class MlopsLanguageServer {
       if (path) this.typed(path);
     });
     this.documents.onDidClose((event) => {
+      this.reported.delete(event.document.uri);
       const path = pathOf(event.document.uri);
       if (!path) return;
       this.openByPath.delete(path);
@@ -423,6 +433,22 @@ export class MlopsLanguageServer {
       this.waiters.push(done);
       token.onCancellationRequested(done);
     });
+  }
+
+  /** A full report with a new result id, or "unchanged" when the client already holds these diagnostics. */
+  private report(
+    uri: string,
+    diagnostics: Diagnostic[],
+    previousResultId: string | undefined,
+  ): FullDocumentDiagnosticReport | UnchangedDocumentDiagnosticReport {
+    const items = JSON.stringify(diagnostics);
+    const last = this.reported.get(uri);
+    if (last !== undefined && last.items === items && previousResultId === last.resultId) {
+      return { kind: DocumentDiagnosticReportKind.Unchanged, resultId: last.resultId };
+    }
+    const resultId = String(++this.lastResultId);
+    this.reported.set(uri, { resultId, items });
+    return { kind: DocumentDiagnosticReportKind.Full, resultId, items: diagnostics };
   }
 
   /** The `mlops.validation.scope` of a workspace folder: `workspace` (default) validates closed files. */

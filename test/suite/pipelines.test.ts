@@ -8,6 +8,7 @@ interface TreeLike {
   getRoots(): Promise<unknown[]>;
   getChildren(node?: unknown): Promise<unknown[]>;
   getTreeItem(node: unknown): vscode.TreeItem;
+  resolveTreeItem(item: vscode.TreeItem, node: unknown): vscode.TreeItem;
   refresh(): void;
   whenStatusReady(): Promise<void>;
 }
@@ -44,6 +45,19 @@ describe('Pipelines view', () => {
     for (const row of rows) assert.match(row.description, /never run/, `${row.label}: ${row.description}`);
   });
 
+  it('fills in a stage tooltip on hover with its name, status and command', async () => {
+    const { pipelines } = await api();
+    await pipelines.whenStatusReady();
+    const ingest = (await stageRows(pipelines)).find((r) => r.label === 'ingest');
+    assert.ok(ingest);
+    const item = pipelines.getTreeItem(ingest.node);
+    assert.equal(item.tooltip, undefined, 'the painted row carries no tooltip yet');
+    const tooltip = pipelines.resolveTreeItem(item, ingest.node).tooltip as vscode.MarkdownString;
+    assert.equal(tooltip.value.split('\n')[0], '**ingest** — never run');
+    assert.match(tooltip.value, /```shellscript\npython src\/ingest\.py\n```/);
+    assert.match(tooltip.value, /never run/);
+  });
+
   it('shows each param of a stage with its current value', async () => {
     const { pipelines } = await api();
     const rf = (await stageRows(pipelines)).find((r) => r.label === 'train@rf');
@@ -55,7 +69,7 @@ describe('Pipelines view', () => {
     assert.ok(children.some((c) => c.label === 'artifacts/model_trainer/rf.joblib' && c.description === 'out'));
   });
 
-  it('runs a stage with ▶ as an mlops task and shows it up to date, then changed when its param changes', async function () {
+  it('runs a stage with ▶ as an mlops task and shows it up to date (its tooltip too), then changed when its param changes', async function () {
     this.timeout(240_000);
     const { pipelines } = await api();
     const ingest = (await stageRows(pipelines)).find((r) => r.label === 'ingest');
@@ -73,11 +87,13 @@ describe('Pipelines view', () => {
     const root = workspaceRoot().fsPath;
     assert.ok(existsSync(join(root, 'artifacts', 'data_ingestion', 'train.csv')), 'ingest wrote its outs');
     assert.ok(existsSync(join(root, 'dvc.lock')), 'dvc repro recorded the run in dvc.lock');
-    await waitFor('ingest to show up to date', async () => {
+    const upToDate = await waitFor('ingest to show up to date', async () => {
       pipelines.refresh();
       const row = (await stageRows(pipelines)).find((r) => r.label === 'ingest');
       return row?.description.startsWith('up to date') ? row : undefined;
     });
+    const hover = pipelines.resolveTreeItem(pipelines.getTreeItem(upToDate.node), upToDate.node).tooltip as vscode.MarkdownString;
+    assert.equal(hover.value.split('\n')[0], '**ingest** — up to date');
 
     const params = join(root, 'params.yaml');
     const original = readFileSync(params, 'utf8');

@@ -1,6 +1,3 @@
-import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-
 /**
  * An ECR push token from `GetAuthorizationToken` through the AWS SDK, so credentials come from the
  * standard chain exactly as the AWS CLI finds them: the environment, the profile in the shared
@@ -35,6 +32,12 @@ export async function ecrAuthorizationToken(options: {
   const notes: string[] = [];
   const logger = { debug: (note: unknown) => notes.push(String(note)), info: () => {}, warn: () => {}, error: () => {} };
   const region = options.region || ecrRegion(options.registry) || undefined;
+  // The AWS SDK is loaded on the first push to ECR, not with the extension (it is most of the
+  // bundle's module initialisation, and most workspaces never push there).
+  const [{ ECRClient, GetAuthorizationTokenCommand }, { fromNodeProviderChain }] = await Promise.all([
+    import('@aws-sdk/client-ecr'),
+    import('@aws-sdk/credential-providers'),
+  ]);
   const client = new ECRClient({
     // Without a region here the SDK takes AWS_REGION, then the profile's region in the config file.
     region,

@@ -1,7 +1,7 @@
 import { parseDocument, type Document } from 'yaml';
 import type { FileAccess } from '../fileAccess';
 import { ContentCache } from '../yaml/contentCache';
-import { parseBlockYaml } from '../yaml/fastBlockYaml';
+import { isBlockDocument, parseBlockYaml, plainOfBlockDocument } from '../yaml/fastBlockYaml';
 
 /**
  * Looks a dotted param key up the way DVC does: nested mappings by own key, numeric segments index
@@ -34,7 +34,7 @@ export async function readStructuredFile(path: string, files: FileAccess): Promi
     const doc = parseParamsDocument(path, text);
     if (doc.errors.length > 0) return undefined;
     try {
-      return doc.toJS() as unknown;
+      return isBlockDocument(doc) ? plainOfBlockDocument(doc) : (doc.toJS() as unknown);
     } catch {
       return undefined;
     }

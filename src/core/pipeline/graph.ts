@@ -1,4 +1,4 @@
-import { join, normalize, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import type { DvcPipeline, PipelineStage, StagePath } from './model';
 
 /** A stage in the graph is identified by its dvc.yaml and its DVC name. */
@@ -41,7 +41,8 @@ export function stageId(file: string, name: string): string {
 
 /** Absolute path of a dep or out written in a stage (relative to its wdir). */
 export function stagePathOf(stage: PipelineStage, path: string): string {
-  return normalize(join(stage.wdir, path));
+  // join normalizes its result (and normalizing twice changes nothing).
+  return join(stage.wdir, path);
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -68,7 +69,11 @@ export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
     }
   }
   const byPath = new Map<string, { id: string; path: string; out: StagePath }[]>();
-  for (const entry of outs) byPath.set(entry.path, [...(byPath.get(entry.path) ?? []), entry]);
+  for (const entry of outs) {
+    const same = byPath.get(entry.path);
+    if (same) same.push(entry);
+    else byPath.set(entry.path, [entry]);
+  }
 
   const conflicts: OutConflict[] = [];
   for (const entries of byPath.values()) {
@@ -206,6 +211,8 @@ class PositionHeap {
 
 /** Every cycle as the list of its stage ids (strongly connected components with more than one stage). */
 export function findCycles(graph: StageGraph): string[][] {
+  // Most pipelines have none: when every stage can be ordered there is no cycle to look for.
+  if (isAcyclic(graph)) return [];
   let index = 0;
   const indices = new Map<string, number>();
   const lowlink = new Map<string, number>();
@@ -251,6 +258,26 @@ export function findCycles(graph: StageGraph): string[][] {
   };
   for (const id of graph.nodes.keys()) if (!indices.has(id)) strongConnect(id);
   return cycles;
+}
+
+/** True when every stage can be put after the stages it depends on (Kahn's algorithm, counting only). */
+function isAcyclic(graph: StageGraph): boolean {
+  const indegree = new Map<string, number>();
+  const ready: string[] = [];
+  for (const [id, ups] of graph.upstream) {
+    indegree.set(id, ups.size);
+    if (ups.size === 0) ready.push(id);
+  }
+  let ordered = 0;
+  for (let i = 0; i < ready.length; i++) {
+    ordered++;
+    for (const next of graph.downstream.get(ready[i] as string) ?? []) {
+      const left = (indegree.get(next) ?? 0) - 1;
+      indegree.set(next, left);
+      if (left === 0) ready.push(next);
+    }
+  }
+  return ordered === graph.nodes.size;
 }
 
 /** Every stage the given one needs, nearest first (what `dvc repro <stage>` would consider). */

@@ -164,7 +164,17 @@ export function scalarToContext(node: { value: unknown; source?: string; format?
 export function toPlain(value: CtxValue): unknown {
   if (value instanceof PyFloat) return value.value;
   if (Array.isArray(value)) return value.map(toPlain);
-  if (isCtxDict(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
+  if (isCtxDict(value)) {
+    const plain: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const converted = toPlain(value[key] as CtxValue);
+      // Assigning `__proto__` would set the prototype; fromEntries made it an own key.
+      if (key === '__proto__')
+        Object.defineProperty(plain, key, { value: converted, enumerable: true, writable: true, configurable: true });
+      else plain[key] = converted;
+    }
+    return plain;
+  }
   return value;
 }
 
@@ -199,11 +209,11 @@ export function isValidExpression(expression: string): boolean {
 
 /** The key path of an expression: `a.b[0]` → `['a', 'b', '0']`. */
 export function expressionPath(expression: string): string[] {
-  return expression
-    .replace(/\[/g, '.')
-    .replace(/\]/g, '')
-    .split('.')
-    .map((part) => part.trim());
+  // Most expressions (`item`, `train.lr`) have no brackets: split them without the two replaces.
+  const dotted = expression.includes('[') || expression.includes(']') ? expression.replace(/\[/g, '.').replace(/\]/g, '') : expression;
+  const parts = dotted.split('.');
+  for (let i = 0; i < parts.length; i++) parts[i] = (parts[i] as string).trim();
+  return parts;
 }
 
 export type Selection = { found: true; value: CtxValue } | { found: false; missing: string };

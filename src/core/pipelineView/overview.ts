@@ -66,64 +66,90 @@ export async function loadPipelineOverview(
   }
   const { pipeline } = parsed;
   const graph = buildStageGraph([pipeline]);
-  const cycles = findCycles(graph).map((cycle) => cycle.map((id) => stageNameOf(graph, id)));
-  const ordered = topologicalOrder(graph).map((id) => stageNameOf(graph, id));
-  const inOrder = new Set(ordered);
-  const onCycle = pipeline.stages.map((s) => s.name).filter((name) => !inOrder.has(name));
-  const order = [...ordered, ...onCycle];
-  const byName = new Map(pipeline.stages.map((s) => [s.name, s]));
+  const ordered = topologicalOrder(graph);
+  // Every stage ordered means no cycle; only otherwise are the cycles looked for.
+  const cycles = ordered.length === graph.nodes.size ? [] : findCycles(graph).map((cycle) => cycle.map((id) => stageNameOf(graph, id)));
+  const order = ordered.map((id) => stageNameOf(graph, id));
+  if (order.length < pipeline.stages.length) {
+    const inOrder = new Set(order);
+    for (const s of pipeline.stages) if (!inOrder.has(s.name)) order.push(s.name);
+  }
+  const byName = new Map<string, PipelineStage>();
+  for (const s of pipeline.stages) byName.set(s.name, s);
 
-  let statuses: StageStatus[];
-  if (options.status === false) {
-    // The first paint shows the stages at once; hashing deps and reading dvc.lock follow.
-    statuses = pipeline.stages.map((s) => ({ stage: s.name, state: 'unknown', reasons: [CHECKING] }));
-  } else {
+  let statusOf: Map<string, StageStatus> | undefined;
+  if (options.status !== false) {
+    let statuses: StageStatus[];
     try {
       const lock = await readDvcLock(file, files);
       statuses = await computeStatus(pipeline, lock?.lock, files, { hasher });
     } catch (error) {
       statuses = pipeline.stages.map((s) => ({ stage: s.name, state: 'unknown', reasons: [`status unavailable: ${String(error)}`] }));
     }
+    statusOf = new Map(statuses.map((s) => [s.stage, s]));
   }
-  const statusOf = new Map(statuses.map((s) => [s.stage, s]));
-  const paramsFiles = new Map<string, Promise<unknown>>();
-  const readParams = (path: string): Promise<unknown> => {
-    let value = paramsFiles.get(path);
-    if (!value) {
-      value = readStructuredFile(path, files);
-      paramsFiles.set(path, value);
+  // Every params file any stage reads, read once before the stages are listed; each stage's param
+  // entries (values looked up in them) are made when something first reads them (a stage expanded
+  // in the tree, "Modify Params"), not for every stage of the first paint.
+  const paramsFiles = new Map<string, unknown>();
+  for (const stage of pipeline.stages) {
+    for (const param of stage.params) {
+      const path = join(stage.wdir, param.file);
+      if (!paramsFiles.has(path)) paramsFiles.set(path, await readStructuredFile(path, files));
     }
-    return value;
-  };
+  }
 
   const stages: OverviewStage[] = [];
   for (const name of order) {
     const stage = byName.get(name);
     if (!stage) continue;
-    const status = statusOf.get(name) ?? { stage: name, state: 'unknown' as const, reasons: [] };
-    const changedKeys = new Set(
-      (status.changes ?? []).filter((c) => c.kind === 'params').map((c) => `${c.file ?? 'params.yaml'}:${c.key ?? ''}`),
-    );
-    const params: ParamEntry[] = [];
-    for (const param of stage.params) {
-      const paramsFile = join(stage.wdir, param.file);
-      const content = await readParams(paramsFile);
-      const found = param.key === undefined ? { found: true as const, value: content } : lookupParam(content, param.key);
-      const value = found.found ? found.value : undefined;
-      params.push({
-        file: paramsFile,
-        key: param.key,
-        value,
-        missing: value === undefined,
-        changed:
-          changedKeys.has(`${param.file}:${param.key ?? ''}`) ||
-          [...changedKeys].some((k) => param.key !== undefined && k.startsWith(`${param.file}:${param.key}.`)),
-        span: param.span,
-      });
-    }
-    stages.push({ stage, status, params });
+    // The first paint shows the stages at once; hashing deps and reading dvc.lock follow.
+    const status =
+      statusOf === undefined
+        ? { stage: name, state: 'unknown' as const, reasons: [CHECKING] }
+        : (statusOf.get(name) ?? { stage: name, state: 'unknown' as const, reasons: [] });
+    stages.push(new LazyOverviewStage(stage, status, paramsFiles));
   }
   return { file, stages, cycles, problems };
+}
+
+/** A stage of the overview whose param entries are looked up on first read. */
+class LazyOverviewStage implements OverviewStage {
+  private entries: ParamEntry[] | undefined;
+
+  constructor(
+    readonly stage: PipelineStage,
+    readonly status: StageStatus,
+    private readonly paramsFiles: ReadonlyMap<string, unknown>,
+  ) {}
+
+  get params(): ParamEntry[] {
+    this.entries ??= paramEntries(this.stage, this.status, this.paramsFiles);
+    return this.entries;
+  }
+}
+
+function paramEntries(stage: PipelineStage, status: StageStatus, paramsFiles: ReadonlyMap<string, unknown>): ParamEntry[] {
+  const changedKeys: string[] = [];
+  for (const c of status.changes ?? []) if (c.kind === 'params') changedKeys.push(`${c.file ?? 'params.yaml'}:${c.key ?? ''}`);
+  const params: ParamEntry[] = [];
+  for (const param of stage.params) {
+    const paramsFile = join(stage.wdir, param.file);
+    const content = paramsFiles.get(paramsFile);
+    const found = param.key === undefined ? { found: true as const, value: content } : lookupParam(content, param.key);
+    const value = found.found ? found.value : undefined;
+    const exact = `${param.file}:${param.key ?? ''}`;
+    const below = `${param.file}:${param.key}.`;
+    params.push({
+      file: paramsFile,
+      key: param.key,
+      value,
+      missing: value === undefined,
+      changed: changedKeys.some((k) => k === exact || (param.key !== undefined && k.startsWith(below))),
+      span: param.span,
+    });
+  }
+  return params;
 }
 
 /** A short, single-line rendering of a param value for a tree description. */

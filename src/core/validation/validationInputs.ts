@@ -31,6 +31,8 @@ export async function validationInputs(
         const parsed = parseYamlCached(path, text);
         const { pipeline } = await parseDvcPipeline(path, parsed, files);
         for (const stage of pipeline.stages) for (const param of stage.params) inputs.add(resolve(stage.wdir, param.file));
+        // A `vars` key is written as such (or with an escape); only then is the plain value built.
+        if (!text.includes('vars') && !text.includes('\\')) break;
         const value = parsed.value as { vars?: unknown; stages?: Record<string, { vars?: unknown; wdir?: unknown }> } | undefined;
         const varFiles = (vars: unknown, base: string): void => {
           if (!Array.isArray(vars)) return;

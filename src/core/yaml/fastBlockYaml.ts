@@ -22,6 +22,7 @@ export function parseBlockYaml(text: string): Document.Parsed | undefined {
     const doc = new Document(null, OPTIONS) as Document.Parsed;
     doc.contents = root as unknown as Document.Parsed['contents'];
     doc.range = [root.range?.[0] ?? 0, root.range?.[1] ?? 0, root.range?.[2] ?? 0];
+    madeHere.add(doc);
     return doc;
   } catch (error) {
     if (error === UNSUPPORTED) return undefined;
@@ -30,6 +31,44 @@ export function parseBlockYaml(text: string): Document.Parsed | undefined {
 }
 
 const OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
+
+/** Documents this reader built (plain maps, lists and untagged scalars only). */
+const madeHere = new WeakSet<Document.Parsed>();
+
+/** Whether the fast reader built this document (so `plainOfBlockDocument` may convert it). */
+export function isBlockDocument(doc: Document.Parsed): boolean {
+  return madeHere.has(doc);
+}
+
+/**
+ * The plain value of a document the fast reader built, equal to `doc.toJS()`: what it builds has no
+ * anchors, aliases, tags, merge keys or duplicate keys, so the library's conversion (with its alias
+ * bookkeeping, a context per value and key stringification) reduces to this walk. Keys become
+ * strings as the library makes them (`null` → "", numbers and booleans with String), and a key the
+ * object already answers to (`__proto__`, `toString`) is defined as an own property, as the library
+ * does.
+ */
+export function plainOfBlockDocument(doc: Document.Parsed): unknown {
+  return plainOf(doc.contents);
+}
+
+function plainOf(node: unknown): unknown {
+  if (node === null || node === undefined) return node;
+  if (node instanceof Scalar) return node.value;
+  if (node instanceof YAMLSeq) return node.items.map(plainOf);
+  if (node instanceof YAMLMap) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items as Pair<unknown, unknown>[]) {
+      const key = (pair.key as Scalar).value;
+      const name = key === null ? '' : String(key);
+      const value = plainOf(pair.value);
+      if (name in out) Object.defineProperty(out, name, { value, writable: true, enumerable: true, configurable: true });
+      else out[name] = value;
+    }
+    return out;
+  }
+  throw new Error('the fast reader built a node it does not convert');
+}
 const UNSUPPORTED = Symbol('unsupported');
 const MAX_DEPTH = 64;
 

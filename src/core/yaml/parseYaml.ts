@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { LineIndex, SOURCE, type Finding } from '../diagnostic';
 import { ContentCache } from './contentCache';
-import { parseBlockYaml } from './fastBlockYaml';
+import { parseBlockYaml, plainOfBlockDocument } from './fastBlockYaml';
 
 export interface ParsedYaml {
   file: string;
@@ -40,7 +40,7 @@ export function parseYaml(file: string, text: string, options: { fast?: boolean 
       findings,
       get value() {
         if (!built) {
-          value = fastDoc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+          value = plainOfBlockDocument(fastDoc);
           built = true;
         }
         return value;

@@ -228,6 +228,23 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode>, vsc
     }
   }
 
+  /** Fills in what getTreeItem leaves out: a stage's tooltip (name, state, command, reasons). */
+  resolveTreeItem(item: vscode.TreeItem, node: PipelineNode): vscode.TreeItem {
+    if (node.kind === 'stage' && item.tooltip === undefined) item.tooltip = this.stageTooltip(node.file, node.entry);
+    return item;
+  }
+
+  /** The tooltip of a stage row, for its status as currently shown. */
+  stageTooltip(file: string, entry: OverviewStage): vscode.MarkdownString {
+    const { stage, status } = entry;
+    const state: StageState = this.liveState(file, stage.name)?.state ?? status.state;
+    const tooltip = new vscode.MarkdownString();
+    tooltip.appendMarkdown(`**${escapeMarkdown(stage.name)}** — ${STATE_LABELS[state]}\n\n`);
+    tooltip.appendCodeblock(stage.cmd.join('\n'), 'shellscript');
+    for (const r of status.reasons) tooltip.appendText(`• ${r}\n`);
+    return tooltip;
+  }
+
   async getChildren(node?: PipelineNode): Promise<PipelineNode[]> {
     if (!node) {
       const roots = await this.getRoots();
@@ -294,11 +311,8 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode>, vsc
     const reason = live?.detail ?? (state === 'changed' ? status.reasons[0] : undefined);
     item.description = checking ? CHECKING : reason ? `${STATE_LABELS[state]} · ${reason}` : STATE_LABELS[state];
     if (checking) item.iconPath = new vscode.ThemeIcon('loading~spin');
-    const tooltip = new vscode.MarkdownString();
-    tooltip.appendMarkdown(`**${escapeMarkdown(stage.name)}** — ${STATE_LABELS[state]}\n\n`);
-    tooltip.appendCodeblock(stage.cmd.join('\n'), 'shellscript');
-    for (const r of status.reasons) tooltip.appendText(`• ${r}\n`);
-    item.tooltip = tooltip;
+    // The tooltip is made by resolveTreeItem, when the pointer rests on the row: the first paint
+    // of a large pipeline builds (and sends to the window) no markdown for rows nobody hovers.
     item.contextValue = state === 'running' ? 'stage.running' : stage.frozen ? 'stage.frozen' : 'stage';
     item.accessibilityInformation = { label: `Stage ${stage.name}, ${STATE_LABELS[state]}${reason ? `, ${reason}` : ''}` };
     return item;
