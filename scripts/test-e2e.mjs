@@ -19,7 +19,15 @@ import {
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codeServerBinary, installVsix, launchChromium, makeProfile, repoRoot, startCodeServer } from './lib/codeServer.mjs';
+import {
+  codeServerBinary,
+  installVsix,
+  launchChromium,
+  makeProfile,
+  missingDockerTools,
+  repoRoot,
+  startCodeServer,
+} from './lib/codeServer.mjs';
 
 const args = process.argv.slice(2);
 const vsix = join(repoRoot, 'out', 'mlops-workbench.vsix');
@@ -311,14 +319,7 @@ process.exit(failed > 0 || passed === 0 ? 1 : 0);
 /** Starts the authenticated registry and the MLflow stand-in; undefined (skipped) without Docker locally. */
 async function startSecretServices() {
   const script = join(repoRoot, 'scripts', 'docker-services.sh');
-  const missing = ['dockerd', 'docker', 'docker-registry', 'htpasswd'].filter((tool) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const missing = missingDockerTools();
   if (missing.length > 0) {
     const message = `the secrets scan needs ${missing.join(', ')} (apt-get install -y docker.io docker-registry apache2-utils)`;
     if (process.env.CI === 'true') throw new Error(message);

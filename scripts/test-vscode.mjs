@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { codeServerBinary, launchChromium, makeProfile, repoRoot, startCodeServer } from './lib/codeServer.mjs';
+import { codeServerBinary, launchChromium, makeProfile, missingDockerTools, repoRoot, startCodeServer } from './lib/codeServer.mjs';
 
 const args = process.argv.slice(2);
 const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -105,14 +105,7 @@ function startDocker() {
   const none = { env: {}, stop: () => {} };
   if (process.env.MLOPS_DOCKER_TESTS === '0') return none;
   const script = join(repoRoot, 'scripts', 'docker-services.sh');
-  const missing = ['dockerd', 'docker', 'docker-registry', 'htpasswd'].filter((tool) => {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const missing = missingDockerTools();
   if (missing.length > 0) {
     const message = `the Images tests need ${missing.join(', ')} (apt-get install -y docker.io docker-registry apache2-utils)`;
     if (process.env.CI === 'true') throw new Error(message);

@@ -19,6 +19,18 @@ export function codeServerBinary() {
   return out.trim().split('\n').pop();
 }
 
+/** The Docker tools the container tests start (an engine, registries, htpasswd) that are not installed. */
+export function missingDockerTools() {
+  return ['dockerd', 'docker', 'docker-registry', 'htpasswd'].filter((tool) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
 export function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
