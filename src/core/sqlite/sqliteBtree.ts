@@ -158,7 +158,6 @@ export function compareValues(a: SqlValue, b: SqlValue): number {
 export class BtreeReader {
   constructor(private readonly pager: SqlitePager) {}
 
-  /** Visits every row of a table b-tree in rowid order. `visit` returning false stops the walk. */
   /** Visits every row of a table b-tree in rowid order. `visit` returning false stops the walk; `keep` as for {@link decodeRecord}. */
   async scanTable(root: number, visit: (rowid: number, values: SqlValue[]) => boolean | void, keep?: readonly boolean[]): Promise<void> {
     await this.walkTable(root, visit, new Set(), keep);
@@ -266,12 +265,7 @@ export class BtreeReader {
     };
     // Returns false once an entry beyond the prefix was seen, so the caller stops.
     const walk = async (pageNumber: number, depth: number): Promise<boolean> => {
-      if (depth > 64) throw this.corrupt(pageNumber, 'is part of a b-tree deeper than 64 levels');
-      const page = await this.pager.page(pageNumber);
-      const header = pageNumber === 1 ? 100 : 0;
-      const type = page[header];
-      if (type !== INDEX_LEAF && type !== INDEX_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside an index b-tree`);
-      const interior = type === INDEX_INTERIOR;
+      const { page, header, interior } = await this.indexPage(pageNumber, depth);
       const cells = this.cellOffsets(page, header, pageNumber);
       // Entries are in order: skip, by binary search, those below the prefix (and their children).
       let low = 0;
@@ -300,14 +294,10 @@ export class BtreeReader {
    */
   async seekIndexMany(root: number, values: readonly SqlValue[], visit: (entry: SqlValue[]) => void): Promise<void> {
     const walk = async (pageNumber: number, from: number, to: number, depth: number): Promise<void> => {
-      if (depth > 64) throw this.corrupt(pageNumber, 'is part of a b-tree deeper than 64 levels');
-      const page = await this.pager.page(pageNumber);
-      const header = pageNumber === 1 ? 100 : 0;
-      const type = page[header];
-      if (type !== INDEX_LEAF && type !== INDEX_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside an index b-tree`);
-      const interior = type === INDEX_INTERIOR;
+      const { page, header, interior } = await this.indexPage(pageNumber, depth);
+      const cells = this.cellOffsets(page, header, pageNumber);
       const entries: SqlValue[][] = [];
-      for (const at of this.cellOffsets(page, header, pageNumber)) entries.push(await this.indexCell(page, at, interior, pageNumber));
+      for (const at of cells) entries.push(await this.indexCell(page, at, interior, pageNumber));
       const first = (entry: SqlValue[] | undefined): SqlValue => entry?.[0] ?? null;
       // Entries whose first column is one of the values (values and entries are both in order).
       let v = from;
@@ -318,7 +308,7 @@ export class BtreeReader {
       }
       if (!interior) return;
       // Child k holds the entries between entry k-1 and entry k; the right-most child those after the last.
-      const children = [...this.cellOffsets(page, header, pageNumber).map((at) => page.readUInt32BE(at)), page.readUInt32BE(header + 8)];
+      const children = [...cells.map((at) => page.readUInt32BE(at)), page.readUInt32BE(header + 8)];
       const groups: [child: number, from: number, to: number][] = [];
       let low = from;
       for (let k = 0; k < children.length && low < to; k++) {
@@ -365,6 +355,16 @@ export class BtreeReader {
       for (const child of children.slice(i, i + PREFETCH)) if (!(await this.walkTable(child, visit, seen, keep))) return false;
     }
     return true;
+  }
+
+  /** A page of an index b-tree at this depth of a walk, checked to be one. */
+  private async indexPage(pageNumber: number, depth: number): Promise<{ page: Buffer; header: number; interior: boolean }> {
+    if (depth > 64) throw this.corrupt(pageNumber, 'is part of a b-tree deeper than 64 levels');
+    const page = await this.pager.page(pageNumber);
+    const header = pageNumber === 1 ? 100 : 0;
+    const type = page[header];
+    if (type !== INDEX_LEAF && type !== INDEX_INTERIOR) throw this.corrupt(pageNumber, `has type ${type} inside an index b-tree`);
+    return { page, header, interior: type === INDEX_INTERIOR };
   }
 
   private cellOffsets(page: Buffer, header: number, pageNumber: number): number[] {
