@@ -37,6 +37,25 @@ export function fixtureSeeds(): Seed[] {
   return seeds;
 }
 
+/**
+ * Every YAML file and MLproject under test/fixtures and examples (hidden folders and node_modules
+ * left out), as absolute paths: the inputs a reader is compared on.
+ */
+export function yamlFixtureFiles(): string[] {
+  const files: string[] = [];
+  const visit = (dir: string): void => {
+    for (const name of readdirSync(join(repoRoot, dir))) {
+      const path = join(dir, name);
+      if (name === 'node_modules' || name.startsWith('.')) continue;
+      if (statSync(join(repoRoot, path)).isDirectory()) visit(path);
+      else if (/\.ya?ml$|^MLproject$/.test(name)) files.push(join(repoRoot, path));
+    }
+  };
+  visit('test/fixtures');
+  visit('examples');
+  return files;
+}
+
 /** The shape of a dvc.lock as DVC 3 writes it, as a seed for mutations (values are arbitrary). */
 const LOCK_SEED = `schema: '2.0'
 stages:

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { yamlFixtureFiles } from '../support/fuzzInputs';
 import { isBlockDocument, parseBlockYaml, plainOfBlockDocument } from '../../src/core/yaml/fastBlockYaml';
 
 // The plain value of a document the fast reader built comes from a walk of its nodes instead of
 // the yaml library's toJS(); these tests expect exactly what toJS() gives (prototypes and own
 // properties included) for the fixtures, for awkward keys and for generated documents.
-
-function yamlFiles(dir: string, into: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    if (statSync(path).isDirectory()) yamlFiles(path, into);
-    else if (/\.ya?ml$|^MLproject$/.test(name)) into.push(path);
-  }
-  return into;
-}
 
 function same(text: string, label: string): boolean {
   const doc = parseBlockYaml(text);
@@ -28,7 +18,7 @@ function same(text: string, label: string): boolean {
 
 test('plain value of a fast-read document: the same as toJS() for every YAML file of the fixtures and examples', () => {
   let compared = 0;
-  for (const file of [...yamlFiles('test/fixtures'), ...yamlFiles('examples')]) if (same(readFileSync(file, 'utf8'), file)) compared++;
+  for (const file of yamlFixtureFiles()) if (same(readFileSync(file, 'utf8'), file)) compared++;
   assert.ok(compared >= 10, `${compared} files compared`);
 });
 

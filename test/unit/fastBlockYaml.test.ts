@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { yamlFixtureFiles } from '../support/fuzzInputs';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { parseBlockYaml } from '../../src/core/yaml/fastBlockYaml';
 
@@ -31,19 +31,9 @@ function compare(text: string): { same: boolean; fast: string; lib: string } | u
   return { same: clean && a === b && JSON.stringify(fast.toJS()) === JSON.stringify(lib.toJS()), fast: a, lib: b };
 }
 
-function yamlFiles(dir: string, into: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    if (statSync(path).isDirectory()) yamlFiles(path, into);
-    else if (/\.ya?ml$|^MLproject$/.test(name)) into.push(path);
-  }
-  return into;
-}
-
 test('fast YAML reader: the same nodes as the yaml library for every YAML file of the fixtures and examples', () => {
   let accepted = 0;
-  for (const file of [...yamlFiles('test/fixtures'), ...yamlFiles('examples')]) {
+  for (const file of yamlFixtureFiles()) {
     const result = compare(readFileSync(file, 'utf8'));
     if (result === undefined) continue;
     accepted++;
