@@ -38,7 +38,7 @@ mkdirSync(results, { recursive: true });
 const workspace = join(mkdtempSync(join(tmpdir(), 'mlops-e2e-')), 'wine-quality');
 cpSync(join(repoRoot, 'examples', 'wine-quality'), workspace, {
   recursive: true,
-  filter: (source) => !/[\\/](artifacts|mlruns|\.mlops|tmp|__pycache__)$|mlflow\.db$/.test(source),
+  filter: (source) => !/[\\/](artifacts|mlruns|\.mlops|\.venv|tmp|__pycache__)$|mlflow\.db$/.test(source),
 });
 
 // A project that has been run once, with one param changed since: what a user's tree looks like.

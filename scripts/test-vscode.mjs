@@ -139,7 +139,8 @@ function copyExample() {
   const target = join(mkdtempSync(join(tmpdir(), 'mlops-ws-')), 'wine-quality');
   cpSync(join(repoRoot, 'examples', 'wine-quality'), target, {
     recursive: true,
-    filter: (source) => !/[\\/](artifacts|mlruns|\.mlops|tmp|__pycache__)$|mlflow\.db$|dvc\.lock$/.test(source),
+    // A .venv link left by `npm run demo` is not copied: the project's own one is linked below.
+    filter: (source) => !/[\\/](artifacts|mlruns|\.mlops|\.venv|tmp|__pycache__)$|mlflow\.db$|dvc\.lock$/.test(source),
   });
   // The project's Python tools, as a user's project has them in its own .venv.
   if (existsSync(join(repoRoot, '.venv'))) symlinkSync(join(repoRoot, '.venv'), join(target, '.venv'));
