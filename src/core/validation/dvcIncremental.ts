@@ -36,7 +36,8 @@ export async function validateDvcIncrementally(path: string, text: string, files
   }
   if (state === undefined) {
     const whole = await wholeValidation(path, text, files);
-    const base = previous?.kind === 'stages' ? previous : previous?.base;
+    // The state before, when it can be split by stage; otherwise the base it had.
+    const base = previous === undefined || previous.kind === 'stages' || splittable(previous) ? previous : previous.base;
     if (base !== undefined) whole.base = base;
     state = whole;
   }
@@ -106,7 +107,7 @@ interface WholeState {
   /** Its results split by stage, once an edit asked for them (null: it cannot be split). */
   split?: StagesState | null;
   /** The last validation made by stage before this one, for the edit that mends this text. */
-  base?: StagesState;
+  base?: State;
 }
 
 interface StagesState {
@@ -184,8 +185,7 @@ async function assemble(path: string, state: StagesState, files: FileAccess): Pr
 /** The state after an edit, made stage by stage; undefined when the text must be validated whole. */
 async function nextState(path: string, previous: State, text: string, files: FileAccess): Promise<StagesState | undefined> {
   if (!(await sameInputs(previous.inputs, files))) return undefined;
-  if (previous.kind === 'whole' && previous.split === undefined) previous.split = splitWhole(previous) ?? null;
-  const earlier = previous.kind === 'stages' ? previous : previous.split;
+  const earlier = previous.kind === 'stages' ? previous : splittable(previous) ? previous.split : undefined;
   if (earlier === null || earlier === undefined) return undefined;
   const layout = layoutOf(text);
   if (layout === undefined || layout.header !== earlier.header || layout.trailer !== earlier.trailer) return undefined;
@@ -221,6 +221,12 @@ async function nextState(path: string, previous: State, text: string, files: Fil
     inputs,
     resolveSteps,
   };
+}
+
+/** Whether a whole validation can be split by stage (computed once, when first asked). */
+function splittable(whole: WholeState): boolean {
+  if (whole.split === undefined) whole.split = splitWhole(whole) ?? null;
+  return whole.split !== null;
 }
 
 /** A whole validation's results, split into the header's and each stage block's. */
