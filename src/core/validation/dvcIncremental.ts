@@ -60,7 +60,7 @@ export function lastDvcValidation(path: string): 'stages' | 'whole' | undefined 
   return state === undefined ? undefined : state.kind === 'whole' ? 'whole' : 'stages';
 }
 
-const MAX_FILES = 8;
+const MAX_FILES = 16;
 
 /** A stage's lines, where they are in the file. */
 interface Block {
