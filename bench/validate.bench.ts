@@ -31,6 +31,7 @@ import {
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { clearPipelineCache } from '../src/core/pipeline/dvcPipeline';
+import { clearIncrementalDvc } from '../src/core/validation/dvcIncremental';
 import { validateFile } from '../src/core/validation/validateFile';
 import { clearParseCache } from '../src/core/yaml/parseYaml';
 
@@ -285,6 +286,7 @@ async function main(): Promise<void> {
       // Without the parses kept from the repetition before: a validation of a text not seen yet.
       clearParseCache();
       clearPipelineCache();
+      clearIncrementalDvc();
       const started = performance.now();
       const findings = await validateFile(file);
       inProcess.push(performance.now() - started);

@@ -29,7 +29,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SOURCE, type Finding, type Severity } from '../core/diagnostic';
-import { overlayFileAccess } from '../core/fileAccess';
+import { diskFileAccess, overlayFileAccess } from '../core/fileAccess';
 import { fileKindOf } from '../core/fileKinds';
 import { quickFixesFor } from '../core/language/codeActions';
 import { completionsAt } from '../core/language/completion';
@@ -142,6 +142,10 @@ export class MlopsLanguageServer {
   private closedInputs: Promise<Map<string, Set<string>>> | undefined;
   /** Open files edited since the last dependants check, and the timer that checks them. */
   private readonly typedPaths = new Set<string>();
+  /** Document pulls being answered (background checks of dependants wait for them). */
+  private pulling = 0;
+  /** Documents whose open event came, before the content event that follows it. */
+  private readonly justOpened = new Set<string>();
   private typingTimer: NodeJS.Timeout | undefined;
   /**
    * The last diagnostics sent for each document, by result id: when a pull finds the same ones and
@@ -181,7 +185,15 @@ export class MlopsLanguageServer {
     });
     connection.languages.diagnostics.on(async (params) => {
       const path = pathOf(params.textDocument.uri);
-      const all = path ? await this.safeValidate(path, params.textDocument.uri) : [];
+      let all: Finding[] = [];
+      if (path) {
+        this.pulling++;
+        try {
+          all = await this.safeValidate(path, params.textDocument.uri);
+        } finally {
+          this.pulling--;
+        }
+      }
       // Closed files are not Red Hat's: their syntax errors (workspace pull) stay ours.
       const findings = path && this.syntaxByRedHat && this.openByPath.has(path) ? withoutRedHatSyntax(path, all) : all;
       return this.report(params.textDocument.uri, findings.map(toLspDiagnostic), params.previousResultId);
@@ -315,11 +327,18 @@ export class MlopsLanguageServer {
         return actions;
       }),
     );
-    this.documents.onDidOpen((event) => this.track(event.document));
+    this.documents.onDidOpen((event) => {
+      this.track(event.document);
+      this.justOpened.add(event.document.uri);
+    });
     this.documents.onDidChangeContent((event) => {
       this.track(event.document);
       const path = pathOf(event.document.uri);
-      if (path) this.typed(path);
+      if (!path) return;
+      // Opening a file changes nothing for its dependants unless the buffer differs from the disk
+      // (unsaved changes restored), so a large dvc.yaml opened at start-up is not read twice.
+      if (this.justOpened.delete(event.document.uri)) void this.typedIfUnlikeDisk(path, event.document);
+      else this.typed(path);
     });
     this.documents.onDidClose((event) => {
       this.reported.delete(event.document.uri);
@@ -494,12 +513,26 @@ export class MlopsLanguageServer {
   private typed(path: string): void {
     this.typedPaths.add(path);
     if (this.typingTimer) clearTimeout(this.typingTimer);
-    this.typingTimer = setTimeout(() => {
-      this.typingTimer = undefined;
-      const changed = [...this.typedPaths];
-      this.typedPaths.clear();
-      void this.refreshIfDependedOn(changed);
-    }, TYPING_DELAY_MS);
+    this.typingTimer = setTimeout(() => this.checkTyped(), TYPING_DELAY_MS);
+  }
+
+  /** Once typing paused: the dependants of what was typed in, after the document pulls in flight. */
+  private checkTyped(): void {
+    this.typingTimer = undefined;
+    if (this.pulling > 0) {
+      // Parsing dependants now would slow down the diagnostics the editor is waiting for.
+      this.typingTimer = setTimeout(() => this.checkTyped(), TYPING_DELAY_MS);
+      return;
+    }
+    const changed = [...this.typedPaths];
+    this.typedPaths.clear();
+    void this.refreshIfDependedOn(changed);
+  }
+
+  /** A document just opened counts as typed when its buffer is not what the disk holds. */
+  private async typedIfUnlikeDisk(path: string, document: TextDocument): Promise<void> {
+    const onDisk = await diskFileAccess.readText(path);
+    if (onDisk !== document.getText() && this.openByPath.get(path) === document) this.typed(path);
   }
 
   /** Closed validatable file → what it reads, for the folders validated whether open or not. */
@@ -539,6 +572,8 @@ export class MlopsLanguageServer {
       for (const document of this.documents.all()) {
         const path = pathOf(document.uri);
         if (path === undefined) continue;
+        // A file is never its own input: typing in a large dvc.yaml does not parse it again here.
+        if (changed.every((c) => c === path)) continue;
         let entry = this.inputsByPath.get(path);
         if (entry === undefined || entry.version !== document.version) {
           const options = await this.settings(document.uri, path);

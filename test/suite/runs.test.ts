@@ -131,16 +131,27 @@ describe('Runs view', () => {
     try {
       const label = (node: unknown): string => String(runs.getTreeItem(node).label);
       const description = (node: unknown): string => String(runs.getTreeItem(node).description);
-      const source = await waitFor(
-        'the MLflow store in the Runs view',
+      const names = (nodes: unknown[]): string[] => nodes.filter((n) => runs.getTreeItem(n).contextValue === 'run.mlflow').map(label);
+      const newest = (from: number, to: number): string[] =>
+        Array.from({ length: from - to + 1 }, (_, k) => `sweep-${String(from - k).padStart(2, '0')}`);
+      // The store, its experiments and the first page, read in one go after a refresh: a refresh
+      // that the new store or the page size setting starts meanwhile makes the nodes read before it
+      // stale, and the probe reads them again.
+      const { source, experiments, sweep, firstPage } = await waitFor(
+        'the first page of the MLflow store in the Runs view',
         async () => {
           runs.refresh();
-          return (await runs.getRoots()).find((n) => label(n) === 'paging-store/mlflow.db');
+          const source = (await runs.getRoots()).find((n) => label(n) === 'paging-store/mlflow.db');
+          if (source === undefined) return undefined;
+          const experiments = await runs.getChildren(source);
+          const sweep = experiments[0];
+          if (sweep === undefined) return undefined;
+          const firstPage = await runs.getChildren(sweep);
+          return names(firstPage).length > 0 && { source, experiments, sweep, firstPage };
         },
         60_000,
       );
       assert.equal(description(source), '27 runs');
-      const experiments = await runs.getChildren(source);
       assert.deepEqual(
         experiments.map((n) => [label(n), description(n)]),
         [
@@ -148,12 +159,7 @@ describe('Runs view', () => {
           ['baseline', '2 runs'],
         ],
       );
-      const sweep = experiments[0];
-      const names = (nodes: unknown[]): string[] => nodes.filter((n) => runs.getTreeItem(n).contextValue === 'run.mlflow').map(label);
-      const newest = (from: number, to: number): string[] =>
-        Array.from({ length: from - to + 1 }, (_, k) => `sweep-${String(from - k).padStart(2, '0')}`);
-
-      let children = await runs.getChildren(sweep);
+      let children = firstPage;
       assert.deepEqual(names(children), newest(24, 15), 'the first page: the 10 newest runs');
       let more = children.at(-1);
       assert.equal(runs.getTreeItem(more).contextValue, 'runsMore');

@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { Range } from '../diagnostic';
 import { fileKindOf } from '../fileKinds';
-import { parseYaml } from '../yaml/parseYaml';
+import { parseYamlCached } from '../yaml/parseYaml';
 
 export type OutlineKind = 'stage' | 'section' | 'key' | 'entryPoint' | 'column';
 
@@ -25,7 +25,8 @@ const MAX_SYMBOLS = 5000;
  * matter named (stages of dvc.yaml, entry points of an MLproject, columns of schema.yaml).
  */
 export function outlineOf(file: string, text: string): OutlineSymbol[] {
-  const parsed = parseYaml(file, text);
+  // The cached parse validation and hover share: comments are not needed, key ranges are the same.
+  const parsed = parseYamlCached(file, text);
   const kind = fileKindOf(file);
   let count = 0;
   const walk = (node: unknown, path: string[], depth: number): OutlineSymbol[] => {

@@ -30,6 +30,11 @@ export function lookupParam(value: unknown, key: string | readonly string[]): { 
 export async function readStructuredFile(path: string, files: FileAccess): Promise<unknown> {
   const text = await files.readText(path);
   if (text === undefined) return undefined;
+  return structuredValue(path, text);
+}
+
+/** `readStructuredFile` of a text already read. */
+export function structuredValue(path: string, text: string): unknown {
   return structuredFiles.get(path, text, () => {
     const doc = parseParamsDocument(path, text);
     if (doc.errors.length > 0) return undefined;

@@ -41,8 +41,48 @@ export function stageId(file: string, name: string): string {
 
 /** Absolute path of a dep or out written in a stage (relative to its wdir). */
 export function stagePathOf(stage: PipelineStage, path: string): string {
-  // join normalizes its result (and normalizing twice changes nothing).
+  // join normalizes its result (and normalizing twice changes nothing). Most paths need none: a
+  // plain relative path under a normalized folder is the two joined by a slash, as join gives.
+  if (isPlainRelative(path) && isNormalizedFolder(stage.wdir)) return stage.wdir === '/' ? `/${path}` : `${stage.wdir}/${path}`;
   return join(stage.wdir, path);
+}
+
+/** A relative POSIX path without `.`, `..` or empty segments (a trailing slash is kept by join too). */
+function isPlainRelative(path: string): boolean {
+  return (
+    sep === '/' &&
+    path.length > 0 &&
+    path.charCodeAt(0) !== 47 &&
+    path !== '.' &&
+    path !== '..' &&
+    !path.startsWith('./') &&
+    !path.startsWith('../') &&
+    !path.endsWith('/.') &&
+    !path.endsWith('/..') &&
+    !path.includes('/./') &&
+    !path.includes('/../') &&
+    !path.includes('//')
+  );
+}
+
+let lastFolder = '';
+let lastFolderNormalized = false;
+
+/** An absolute POSIX folder as normalize gives it, without a trailing slash (the stages of a file share one). */
+function isNormalizedFolder(folder: string): boolean {
+  if (folder !== lastFolder) {
+    lastFolder = folder;
+    lastFolderNormalized =
+      folder === '/' ||
+      (folder.charCodeAt(0) === 47 &&
+        !folder.endsWith('/') &&
+        !folder.endsWith('/.') &&
+        !folder.endsWith('/..') &&
+        !folder.includes('/./') &&
+        !folder.includes('/../') &&
+        !folder.includes('//'));
+  }
+  return lastFolderNormalized;
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -69,7 +109,9 @@ export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
     }
   }
   const byPath = new Map<string, { id: string; path: string; out: StagePath }[]>();
+  let shortestOut = Infinity;
   for (const entry of outs) {
+    if (entry.path.length < shortestOut) shortestOut = entry.path.length;
     const same = byPath.get(entry.path);
     if (same) same.push(entry);
     else byPath.set(entry.path, [entry]);
@@ -106,21 +148,26 @@ export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
   for (const node of nodes.values()) {
     for (const dep of node.stage.deps) {
       const path = stagePathOf(node.stage, dep.path);
-      const producers = new Set<string>();
-      for (const entry of byPath.get(path) ?? []) producers.add(entry.id);
-      // A dep inside an out folder, or a dep folder holding an out.
+      // Most deps have one producer or none: a list, with the rare repeat skipped.
+      const producers: string[] = [];
+      const add = (id: string): void => {
+        if (!producers.includes(id)) producers.push(id);
+      };
+      for (const entry of byPath.get(path) ?? []) add(entry.id);
+      // A dep inside an out folder (no out is shorter than the shortest out path), or a dep
+      // folder holding an out.
       let parent = path;
       for (let k = 0; k < 64; k++) {
         const cut = parent.lastIndexOf(sep);
-        if (cut <= 0) break;
+        if (cut <= 0 || cut < shortestOut) break;
         parent = parent.slice(0, cut);
-        for (const entry of byPath.get(parent) ?? []) producers.add(entry.id);
+        for (const entry of byPath.get(parent) ?? []) add(entry.id);
       }
       const prefix = path + sep;
       for (let k = lowerBound(sorted, prefix); k < sorted.length; k++) {
         const entry = sorted[k];
         if (!entry || !entry.path.startsWith(prefix)) break;
-        producers.add(entry.id);
+        add(entry.id);
       }
       for (const from of producers) {
         if (from === node.id) continue;

@@ -21,12 +21,19 @@ export async function checkDvcGraph(pipeline: DvcPipeline, files: FileAccess): P
   const existing = new Map<string, boolean>();
   // Outs of the repository's other dvc.yaml files, read only when a dep is otherwise missing.
   let otherOuts: Set<string> | undefined;
-  const produced = new Set(graph.edges.map((e) => `${e.to}\0${e.path}`));
+  // The deps of each stage that another stage produces.
+  const produced = new Map<string, Set<string>>();
+  for (const edge of graph.edges) {
+    let paths = produced.get(edge.to);
+    if (paths === undefined) produced.set(edge.to, (paths = new Set()));
+    paths.add(edge.path);
+  }
   for (const node of graph.nodes.values()) {
+    const producedHere = produced.get(node.id);
     for (const dep of node.stage.deps) {
       if (!here(dep.span) || dep.path.includes('${') || /^[a-z][a-z0-9+.-]*:\/\//i.test(dep.path)) continue;
       const path = stagePathOf(node.stage, dep.path);
-      if (produced.has(`${node.id}\0${path}`)) continue;
+      if (producedHere?.has(path) === true) continue;
       let exists = existing.get(path);
       if (exists === undefined) {
         exists = await files.exists(path);

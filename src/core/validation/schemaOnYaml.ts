@@ -36,28 +36,51 @@ export type SchemaIssue =
 
 export type Path = ReadonlyArray<string | number>;
 
+/** A path built while walking, turned into an array only for an issue. */
+type PathLink = { readonly up: PathLink; readonly segment: string | number } | undefined;
+
+function toPath(link: PathLink): Path {
+  const path: (string | number)[] = [];
+  for (let at = link; at !== undefined; at = at.up) path.push(at.segment);
+  return path.reverse();
+}
+
 export class SchemaOnYaml {
   private readonly patterns = new Map<string, RegExp>();
   // Per-schema answers that do not depend on the document; a 5,000-stage file asks them 15,000 times.
   private readonly typesCache = new WeakMap<JsonSchema, string[]>();
   private readonly requiredCache = new WeakMap<JsonSchema, string[]>();
   private readonly hintsCache = new WeakMap<JsonSchema[], string[]>();
+  private readonly resolved = new WeakMap<JsonSchema, JsonSchema>();
+  private readonly ownTypes = new WeakMap<JsonSchema, string[]>();
+  private readonly patternEntries = new WeakMap<JsonSchema, [RegExp, JsonSchema][]>();
 
   constructor(private readonly root: JsonSchema) {}
 
   validate(node: Node | null): SchemaIssue[] {
-    return this.check(node, undefined, this.root, [], []);
+    const issues: SchemaIssue[] = [];
+    this.check(node, undefined, this.root, undefined, [], issues);
+    return issues;
   }
 
   private resolve(schema: JsonSchema): JsonSchema {
-    let current = schema;
-    for (let depth = 0; current.$ref !== undefined && depth < 32; depth++) {
-      const name = current.$ref.replace(/^#\/(definitions|\$defs)\//, '');
-      const target = this.root.definitions?.[name];
-      if (target === undefined) return {};
-      current = target;
+    if (schema.$ref === undefined) return schema;
+    let target = this.resolved.get(schema);
+    if (target === undefined) {
+      let current = schema;
+      for (let depth = 0; current.$ref !== undefined && depth < 32; depth++) {
+        const name = current.$ref.replace(/^#\/(definitions|\$defs)\//, '');
+        const next = this.root.definitions?.[name];
+        if (next === undefined) {
+          current = {};
+          break;
+        }
+        current = next;
+      }
+      target = current;
+      this.resolved.set(schema, target);
     }
-    return current;
+    return target;
   }
 
   /** Property names a schema (with its allOf/oneOf branches) knows, for "did you mean". */
@@ -84,62 +107,77 @@ export class SchemaOnYaml {
     return [...new Set([...own, ...branches, ...fromAll])];
   }
 
-  private check(node: Node | null, key: Node | undefined, schemaIn: JsonSchema, path: Path, hints: string[]): SchemaIssue[] {
+  /** Checks `node` against `schemaIn`, adding what is wrong to `issues` in document order. */
+  private check(
+    node: Node | null,
+    key: Node | undefined,
+    schemaIn: JsonSchema,
+    path: PathLink,
+    hints: string[],
+    issues: SchemaIssue[],
+  ): void {
     const schema = this.resolve(schemaIn);
-    const issues: SchemaIssue[] = [];
-    for (const sub of schema.allOf ?? []) issues.push(...this.check(node, key, sub, path, hints));
+    for (const sub of schema.allOf ?? []) this.check(node, key, sub, path, hints, issues);
     const branches = schema.oneOf ?? schema.anyOf;
-    if (branches !== undefined && branches.length > 0) issues.push(...this.checkBranches(node, key, branches, path));
+    if (branches !== undefined && branches.length > 0) this.checkBranches(node, key, branches, path, issues);
 
     const actual = typeOfNode(node);
     if (schema.type !== undefined) {
-      const expected = Array.isArray(schema.type) ? schema.type : [schema.type];
+      let expected = this.ownTypes.get(schema);
+      if (expected === undefined) {
+        expected = Array.isArray(schema.type) ? schema.type : [schema.type];
+        this.ownTypes.set(schema, expected);
+      }
       if (!typeMatches(actual, expected, node)) {
-        issues.push({ kind: 'wrong-type', node, key, path, expected, actual });
-        return issues;
+        issues.push({ kind: 'wrong-type', node, key, path: toPath(path), expected, actual });
+        return;
       }
     }
-    if (actual === 'template') return issues;
+    if (actual === 'template') return;
     if (schema.enum !== undefined && isScalar(node) && !schema.enum.some((v) => v === node.value)) {
-      issues.push({ kind: 'invalid-value', node, path, reason: `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}` });
+      issues.push({
+        kind: 'invalid-value',
+        node,
+        path: toPath(path),
+        reason: `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`,
+      });
     }
     if (schema.pattern !== undefined && isScalar(node) && typeof node.value === 'string' && !this.regex(schema.pattern).test(node.value)) {
-      issues.push({ kind: 'invalid-value', node, path, reason: `must match ${schema.pattern}` });
+      issues.push({ kind: 'invalid-value', node, path: toPath(path), reason: `must match ${schema.pattern}` });
     }
-    if (isMap(node)) issues.push(...this.checkMap(node, schema, path, hints));
+    if (isMap(node)) this.checkMap(node, schema, path, hints, issues);
     if (isSeq(node)) {
       const seen = new Map<string, number>();
       node.items.forEach((item, index) => {
         const child = (item ?? null) as Node | null;
-        if (schema.items !== undefined) issues.push(...this.check(child, undefined, schema.items, [...path, index], []));
+        const childPath: PathLink = { up: path, segment: index };
+        if (schema.items !== undefined) this.check(child, undefined, schema.items, childPath, [], issues);
         if (schema.uniqueItems && isScalar(child) && child.value !== null && typeof child.value !== 'object') {
           const text = String(child.value);
-          if (seen.has(text)) issues.push({ kind: 'duplicate-item', node: child, path: [...path, index], value: text });
+          if (seen.has(text)) issues.push({ kind: 'duplicate-item', node: child, path: toPath(childPath), value: text });
           else seen.set(text, index);
         }
       });
     }
-    return issues;
   }
 
-  private checkMap(node: Node, schema: JsonSchema, path: Path, hints: string[]): SchemaIssue[] {
-    if (!isMap(node)) return [];
-    const issues: SchemaIssue[] = [];
+  private checkMap(node: Node, schema: JsonSchema, path: PathLink, hints: string[], issues: SchemaIssue[]): void {
+    if (!isMap(node)) return;
     const present = new Set<string>();
     for (const pair of node.items as Pair<Node, Node | null>[]) {
       if (!isScalar(pair.key)) continue;
       const name = String(pair.key.value);
       present.add(name);
       const child = (pair.value ?? null) as Node | null;
-      const childPath = [...path, name];
+      const childPath: PathLink = { up: path, segment: name };
       const declared = schema.properties?.[name];
       if (declared !== undefined) {
-        issues.push(...this.check(child, pair.key, declared, childPath, []));
+        this.check(child, pair.key, declared, childPath, [], issues);
         continue;
       }
-      const byPattern = Object.entries(schema.patternProperties ?? {}).find(([pattern]) => this.regex(pattern).test(name));
+      const byPattern = this.patternsOf(schema).find(([pattern]) => pattern.test(name));
       if (byPattern !== undefined) {
-        issues.push(...this.check(child, pair.key, byPattern[1], childPath, []));
+        this.check(child, pair.key, byPattern[1], childPath, [], issues);
         continue;
       }
       const extra = schema.additionalProperties;
@@ -147,18 +185,26 @@ export class SchemaOnYaml {
         issues.push({
           kind: 'unknown-key',
           key: pair.key,
-          path: childPath,
+          path: toPath(childPath),
           name,
           known: [...new Set([...Object.keys(schema.properties ?? {}), ...hints])],
         });
       } else if (extra !== undefined && extra !== true) {
-        issues.push(...this.check(child, pair.key, extra, childPath, []));
+        this.check(child, pair.key, extra, childPath, [], issues);
       }
     }
     for (const name of schema.required ?? []) {
-      if (!present.has(name)) issues.push({ kind: 'missing-key', node, key: undefined, path, name });
+      if (!present.has(name)) issues.push({ kind: 'missing-key', node, key: undefined, path: toPath(path), name });
     }
-    return issues;
+  }
+
+  private patternsOf(schema: JsonSchema): [RegExp, JsonSchema][] {
+    let entries = this.patternEntries.get(schema);
+    if (entries === undefined) {
+      entries = Object.entries(schema.patternProperties ?? {}).map(([pattern, sub]): [RegExp, JsonSchema] => [this.regex(pattern), sub]);
+      this.patternEntries.set(schema, entries);
+    }
+    return entries;
   }
 
   /**
@@ -166,9 +212,9 @@ export class SchemaOnYaml {
    * meant: one whose type fits and whose required keys are all present, then the one with fewest
    * issues. A value whose type fits no branch gets one wrong-type issue listing every allowed type.
    */
-  private checkBranches(node: Node | null, key: Node | undefined, branches: JsonSchema[], path: Path): SchemaIssue[] {
+  private checkBranches(node: Node | null, key: Node | undefined, branches: JsonSchema[], path: PathLink, issues: SchemaIssue[]): void {
     const actual = typeOfNode(node);
-    if (actual === 'template') return [];
+    if (actual === 'template') return;
     const hints = isMap(node) ? this.branchHints(branches) : [];
     const fitting = branches.filter((b) => {
       const types = this.cachedTypes(b);
@@ -176,7 +222,8 @@ export class SchemaOnYaml {
     });
     if (fitting.length === 0) {
       const expected = [...new Set(branches.flatMap((b) => this.allowedTypes(b)))];
-      return [{ kind: 'wrong-type', node, key, path, expected, actual }];
+      issues.push({ kind: 'wrong-type', node, key, path: toPath(path), expected, actual });
+      return;
     }
     // Branches whose required keys are all present first: usually the first one is valid.
     const ranked = fitting
@@ -185,15 +232,16 @@ export class SchemaOnYaml {
     let best: SchemaIssue[] | undefined;
     let bestRank = Infinity;
     for (const { branch, complete } of ranked) {
-      const issues = this.check(node, key, branch, path, hints);
-      if (issues.length === 0) return [];
-      const rank = (complete ? 0 : 1000) + issues.length;
+      const found: SchemaIssue[] = [];
+      this.check(node, key, branch, path, hints, found);
+      if (found.length === 0) return;
+      const rank = (complete ? 0 : 1000) + found.length;
       if (rank < bestRank) {
         bestRank = rank;
-        best = issues;
+        best = found;
       }
     }
-    return best ?? [];
+    if (best !== undefined) for (const issue of best) issues.push(issue);
   }
 
   private branchHints(branches: JsonSchema[]): string[] {

@@ -1,16 +1,12 @@
 import { compareFindings, type Finding } from '../diagnostic';
 import { diskFileAccess, type FileAccess } from '../fileAccess';
 import { fileKindOf } from '../fileKinds';
-import { parseYamlCached, valueIsCollection, type ParsedYaml } from '../yaml/parseYaml';
-import { parseDvcPipeline } from '../pipeline/dvcPipeline';
+import { parseYamlCached, type ParsedYaml } from '../yaml/parseYaml';
 import { checkDataContract } from './dataContract';
-import { checkDvcGraph } from './dvcGraph';
-import { checkDvcParams } from './dvcParams';
-import { checkDvcStructure } from './dvcStructure';
+import { validateDvcIncrementally } from './dvcIncremental';
 import { checkerFailed, dedupeFindings } from './findings';
 import { checkMlproject } from './mlprojectChecks';
 import type { ValidationOptions } from './options';
-import { ParamsFiles } from './paramsFiles';
 import { checkParamsSchema } from './paramsSchema';
 import { checkUnusedParams } from './unusedParams';
 
@@ -20,7 +16,6 @@ export { validationInputs } from './validationInputs';
 type Checker = (parsed: ParsedYaml, files: FileAccess, options: ValidationOptions) => Finding[] | Promise<Finding[]>;
 
 const CHECKERS: Record<string, Array<[name: string, check: Checker]>> = {
-  dvc: [['dvc.yaml', checkDvc]],
   params: [
     ['params schema', checkParamsSchema],
     ['unused params', (parsed, files, options) => (options.reportUnusedParams === true ? checkUnusedParams(parsed, files) : [])],
@@ -48,6 +43,7 @@ export async function validateFile(
     if (kind === undefined || kind === 'dockerfile' || kind === 'dvcLock') return [];
     const text = await files.readText(path);
     if (text === undefined) return [];
+    if (kind === 'dvc') return dedupeFindings(await validateDvc(path, text, files)).sort(compareFindings);
     const parsed = parseYamlCached(path, text);
     const findings = [...parsed.findings];
     for (const [name, check] of CHECKERS[kind] ?? []) {
@@ -63,30 +59,13 @@ export async function validateFile(
   }
 }
 
-/** Parser problems the structure check already reports, from the schema, at the same place. */
-const COVERED_BY_STRUCTURE = new Set(['dvc-missing-cmd', 'dvc-missing-do', 'dvc-stage-type']);
-
-/** Structure from the schema, then the expanded pipeline: its own problems, params and graph. */
-async function checkDvc(parsed: ParsedYaml, files: FileAccess): Promise<Finding[]> {
-  const structure = checkDvcStructure(parsed);
-  if (!valueIsCollection(parsed)) return structure;
-  // The document parsed above, not the text: parsing a large dvc.yaml is most of a validation.
-  const { pipeline, problems } = await parseDvcPipeline(parsed.file, parsed, files);
-  const taken = new Set(structure.map((f) => `${f.range.start.line}:${f.range.start.character}`));
-  const own = problems.filter(
-    (p) => p.file === parsed.file && !COVERED_BY_STRUCTURE.has(p.code) && !taken.has(`${p.range.start.line}:${p.range.start.character}`),
-  );
-  const results = [...structure, ...own];
-  const guarded = async (name: string, run: () => Promise<Finding[]>): Promise<void> => {
-    try {
-      results.push(...(await run()));
-    } catch (error) {
-      results.push(checkerFailed(parsed.file, name, error));
-    }
-  };
-  await guarded('dvc.yaml params', () => checkDvcParams(pipeline, new ParamsFiles(files)));
-  await guarded('dvc.yaml graph', () => checkDvcGraph(pipeline, files));
-  return results;
+/** A dvc.yaml: after an edit, only the stages whose lines changed are checked again. */
+async function validateDvc(path: string, text: string, files: FileAccess): Promise<Finding[]> {
+  try {
+    return await validateDvcIncrementally(path, text, files);
+  } catch (error) {
+    return [...parseYamlCached(path, text).findings, checkerFailed(path, 'dvc.yaml', error)];
+  }
 }
 
 function isFileAccess(value: FileAccess | ValidationOptions): value is FileAccess {

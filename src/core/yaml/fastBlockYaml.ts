@@ -91,12 +91,39 @@ interface Tag {
   resolve: (value: string, onError: (message: string) => void, options: object) => unknown;
 }
 
-const schemaTags = (): { tags: Tag[]; string: Tag } => {
+const schemaTags = (): { tags: Tag[]; string: Tag; core: boolean } => {
   const schema = new Document(null, OPTIONS).schema as unknown as { tags: Tag[] };
   const string = schema.tags.find((t) => t.tag === 'tag:yaml.org,2002:str');
   if (string === undefined) throw new Error('the yaml library has no string tag');
-  return { tags: schema.tags, string };
+  const tests = schema.tags.filter((t) => t.default === true && t.test !== undefined).map((t) => t.test?.source);
+  const core = tests.length === CORE_TESTS.size && tests.every((source) => source !== undefined && CORE_TESTS.has(source));
+  return { tags: schema.tags, string, core };
 };
+
+/**
+ * The YAML 1.2 core schema's tests for plain scalars (null, booleans, integers, floats), as the
+ * library writes them. Only while its tags are exactly these does a first character that none of
+ * them accepts make a scalar a string without running them.
+ */
+const CORE_TESTS = new Set([
+  '^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$',
+  '^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$',
+  '^[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)[eE][-+]?[0-9]+$',
+  '^[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)$',
+  '^0o[0-7]+$',
+  '^[-+]?[0-9]+$',
+  '^0x[0-9a-fA-F]+$',
+  '^(?:~|[Nn]ull|NULL)?$',
+]);
+
+/** 1 for the ASCII characters a core-schema null, boolean or number can start with. */
+const NON_STRING_START = new Uint8Array(128);
+for (const c of 'TtFfNn~+-.0123456789') NON_STRING_START[c.charCodeAt(0)] = 1;
+
+/** Characters YAML allows in a scalar without escapes (the reader leaves the rest to the library). */
+const PRINTABLE = /^[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/;
+/** The same for a whole text, with its line ends. */
+const PRINTABLE_TEXT = /^[\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/;
 let tags: ReturnType<typeof schemaTags> | undefined;
 
 function unsupported(): never {
@@ -111,8 +138,11 @@ class BlockReader {
   private at = 0;
   private depth = 0;
   private readonly docOptions = new Document(null, OPTIONS).options;
+  /** Every character of the text is printable: no scalar needs checking on its own. */
+  private readonly printable: boolean;
 
   constructor(private readonly text: string) {
+    this.printable = PRINTABLE_TEXT.test(text);
     const pendingComments: number[] = [];
     for (let start = 0; start < text.length;) {
       let end = text.indexOf('\n', start);
@@ -292,7 +322,7 @@ class BlockReader {
       if (quote === 39 && this.text.charCodeAt(close + 1) === 39) unsupported();
       const after = this.skipSpaces(close + 1, line.end);
       if (after < line.end && (this.text.charCodeAt(after) !== 35 || after === close + 1)) unsupported();
-      if (!/^[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/.test(inner)) unsupported();
+      if (!this.printable && !PRINTABLE.test(inner)) unsupported();
       tags ??= schemaTags();
       const scalar = new Scalar(tags.string.resolve(inner, unsupported, this.docOptions));
       scalar.range = [from, close + 1, line.next];
@@ -318,9 +348,14 @@ class BlockReader {
   /** A plain scalar of text[from, end), its node ending at `nodeEnd`, resolved as the library does. */
   private plain(from: number, end: number, nodeEnd: number): Scalar {
     const source = this.text.slice(from, end);
-    if (source.length === 0 || !/^[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/.test(source)) unsupported();
+    if (source.length === 0 || (!this.printable && !PRINTABLE.test(source))) unsupported();
     tags ??= schemaTags();
-    const tag = tags.tags.find((t) => t.default === true && t.test?.test(source)) ?? tags.string;
+    const first = source.charCodeAt(0);
+    // A plain scalar that cannot start a null, boolean or number is a string (most of a dvc.yaml).
+    const tag =
+      tags.core && (first >= 128 || NON_STRING_START[first] === 0)
+        ? tags.string
+        : (tags.tags.find((t) => t.default === true && t.test?.test(source)) ?? tags.string);
     const resolved = tag.resolve(source, unsupported, this.docOptions);
     const scalar = isScalar(resolved) ? (resolved as Scalar) : new Scalar(resolved);
     scalar.range = [from, end, nodeEnd];

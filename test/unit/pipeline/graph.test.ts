@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { buildStageGraph, findCycles, stageId, topologicalOrder, upstreamOf, downstreamOf } from '../../../src/core/pipeline/graph';
+import { join } from 'node:path';
+import { describe, it, test } from 'node:test';
+import {
+  buildStageGraph,
+  findCycles,
+  stageId,
+  stagePathOf,
+  topologicalOrder,
+  upstreamOf,
+  downstreamOf,
+} from '../../../src/core/pipeline/graph';
 import type { DvcPipeline, PipelineStage } from '../../../src/core/pipeline/model';
 
 const FILE = '/p/dvc.yaml';
@@ -86,4 +95,33 @@ describe('stage graph', () => {
     assert.equal(order[1999], 's1999');
     assert.deepEqual(findCycles(graph), []);
   });
+});
+
+test('stagePathOf gives what path.join gives, for plain and unusual paths and folders', () => {
+  const folders = ['/repo', '/', '/repo/sub/', '/repo/./sub', '/repo/../x', '/repo//sub', 'relative/dir', '/repo/.', '/repo/..'];
+  const paths = [
+    'data/raw.csv',
+    'data/',
+    'a',
+    './a',
+    '../a',
+    'a/../b',
+    'a/./b',
+    'a//b',
+    '/abs/p',
+    '.',
+    '..',
+    'a/.',
+    'a/..',
+    '',
+    'sub/.hidden',
+    '..a/b',
+    'a../b',
+    '.a',
+  ];
+  for (const wdir of folders) {
+    for (const path of paths) {
+      assert.equal(stagePathOf({ ...stage('s', [], [], wdir) }, path), join(wdir, path), `${wdir} + ${path}`);
+    }
+  }
 });

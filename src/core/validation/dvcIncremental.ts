@@ -1,0 +1,437 @@
+import { isMap, isScalar } from 'yaml';
+import type { Finding, Position, Range } from '../diagnostic';
+import type { FileAccess } from '../fileAccess';
+import { MAX_GENERATED_STAGES, MAX_RESOLVE_STEPS, pipelineBudgets } from '../pipeline/dvcPipeline';
+import type { PipelineStage, SourceSpan, StagePath } from '../pipeline/model';
+import { isBlockDocument } from '../yaml/fastBlockYaml';
+import { nodeAt, parseYaml, parseYamlCached } from '../yaml/parseYaml';
+import { checkDvcLocal, guarded } from './dvcChecks';
+import { checkDvcGraph } from './dvcGraph';
+
+/**
+ * Validation of a dvc.yaml after an edit, stage by stage.
+ *
+ * A dvc.yaml in plain block YAML is its top-level keys (the header before `stages:` and the
+ * trailer after its block) and one block of lines per stage. Every finding of the structure,
+ * pipeline and params checks on a stage depends only on that stage's lines, the header, the
+ * trailer and the files they read (params.yaml, vars files). So after an edit, only the stages
+ * whose lines changed are checked again, each in a small document made of the header, its lines and
+ * the trailer; the other stages keep their findings and parsed stages, moved to their new lines.
+ * The graph check (deps, outs, cycles) looks at every stage and runs on each validation.
+ *
+ * The first validation of a file (and any edit of the header, the trailer or a file they read)
+ * validates the whole document as before, and its results are split into stages only when the next
+ * validation comes. Whatever this reading cannot vouch for (YAML the fast block reader leaves to the
+ * library, a stage name used twice, a check that failed, budgets near their limits) is validated as
+ * a whole, so the findings are always those of a whole validation.
+ */
+export async function validateDvcIncrementally(path: string, text: string, files: FileAccess): Promise<Finding[]> {
+  const previous = states.get(path);
+  states.delete(path);
+  let state: State | undefined;
+  // After a text that could not be split (a key half typed), the last one that could is the base.
+  for (const earlier of previous === undefined ? [] : previous.kind === 'whole' ? [previous, previous.base] : [previous]) {
+    if (earlier !== undefined) state = await nextState(path, earlier, text, files);
+    if (state !== undefined) break;
+  }
+  if (state === undefined) {
+    const whole = await wholeValidation(path, text, files);
+    // The state before, when it can be split by stage; otherwise the base it had.
+    const base = previous === undefined || previous.kind === 'stages' || splittable(previous) ? previous : previous.base;
+    if (base !== undefined) whole.base = base;
+    state = whole;
+  }
+  states.set(path, state);
+  if (states.size > MAX_FILES) {
+    const oldest = states.keys().next().value;
+    if (oldest !== undefined) states.delete(oldest);
+  }
+  return state.kind === 'whole' ? [...state.findings, ...(await graphOf(path, state.stages, files))] : assemble(path, state, files);
+}
+
+/** Forgets what earlier validations left (tests). */
+export function clearIncrementalDvc(): void {
+  states.clear();
+}
+
+/** How the last validation of a file was made (tests): by stage, or as a whole. */
+export function lastDvcValidation(path: string): 'stages' | 'whole' | undefined {
+  const state = states.get(path);
+  return state === undefined ? undefined : state.kind === 'whole' ? 'whole' : 'stages';
+}
+
+const MAX_FILES = 16;
+
+/** A stage's lines, where they are in the file. */
+interface Block {
+  text: string;
+  startLine: number;
+  lineCount: number;
+}
+
+/** A dvc.yaml cut into its header, one block per stage, and its trailer. */
+interface Layout {
+  header: string;
+  headerLines: number;
+  blocks: Block[];
+  trailer: string;
+}
+
+/** A stage block's results, at the lines it held when they were made (`startLine`). */
+interface BlockResult {
+  text: string;
+  startLine: number;
+  lineCount: number;
+  /** The stage's name as the YAML reads it (a duplicate across blocks is the library's to report). */
+  key: unknown;
+  findings: Finding[];
+  stages: PipelineStage[];
+}
+
+/** What the files the stage checks read held: unchanged files keep the stage results valid. */
+interface Inputs {
+  texts: Map<string, string | undefined>;
+  exists: Map<string, boolean>;
+}
+
+/** A whole validation, not yet split into stages (nothing is spent on that until an edit comes). */
+interface WholeState {
+  kind: 'whole';
+  text: string;
+  /** Syntax, structure, pipeline and params findings. */
+  findings: Finding[];
+  stages: PipelineStage[];
+  inputs: Inputs;
+  /** The budgets spent, when the document could be split at all (the fast reader read it). */
+  budgets?: { resolveSteps: number; generatedStages: number; stageKeys: unknown[] };
+  /** Its results split by stage, once an edit asked for them (null: it cannot be split). */
+  split?: StagesState | null;
+  /** The last validation made by stage before this one, for the edit that mends this text. */
+  base?: State;
+}
+
+interface StagesState {
+  kind: 'stages';
+  header: string;
+  trailer: string;
+  headerFindings: Finding[];
+  blocks: BlockResult[];
+  inputs: Inputs;
+  /** Budgets spent: an upper bound (blocks that left are not subtracted). */
+  resolveSteps: number;
+}
+
+type State = WholeState | StagesState;
+
+const states = new Map<string, State>();
+
+/** A FileAccess that notes what it answered, so a later validation can check nothing moved. */
+function recording(files: FileAccess, inputs: Inputs): FileAccess {
+  return {
+    readText: async (path) => {
+      const text = await files.readText(path);
+      if (!inputs.texts.has(path)) inputs.texts.set(path, text);
+      return text;
+    },
+    exists: async (path) => {
+      const exists = await files.exists(path);
+      if (!inputs.exists.has(path)) inputs.exists.set(path, exists);
+      return exists;
+    },
+  };
+}
+
+async function sameInputs(inputs: Inputs, files: FileAccess): Promise<boolean> {
+  for (const [path, text] of inputs.texts) if ((await files.readText(path)) !== text) return false;
+  for (const [path, exists] of inputs.exists) if ((await files.exists(path)) !== exists) return false;
+  return true;
+}
+
+async function wholeValidation(path: string, text: string, files: FileAccess): Promise<WholeState> {
+  const inputs: Inputs = { texts: new Map(), exists: new Map() };
+  const parsed = parseYamlCached(path, text);
+  const local = await checkDvcLocal(parsed, recording(files, inputs));
+  const state: WholeState = {
+    kind: 'whole',
+    text,
+    findings: [...parsed.findings, ...local.findings],
+    stages: local.pipeline?.stages ?? [],
+    inputs,
+  };
+  const budgets = local.parse === undefined ? undefined : pipelineBudgets(local.parse);
+  const stagesMap = nodeAt(parsed.doc, ['stages']);
+  if (isBlockDocument(parsed.doc) && budgets !== undefined && isMap(stagesMap)) {
+    state.budgets = { ...budgets, stageKeys: stagesMap.items.map((pair) => (isScalar(pair.key) ? pair.key.value : pair.key)) };
+  }
+  return state;
+}
+
+async function graphOf(path: string, stages: PipelineStage[], files: FileAccess): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  await guarded(findings, path, 'dvc.yaml graph', () => checkDvcGraph({ file: path, stages }, files));
+  return findings;
+}
+
+async function assemble(path: string, state: StagesState, files: FileAccess): Promise<Finding[]> {
+  const findings = [...state.headerFindings];
+  const stages: PipelineStage[] = [];
+  for (const block of state.blocks) {
+    for (const finding of block.findings) findings.push(finding);
+    for (const stage of block.stages) stages.push(stage);
+  }
+  return [...findings, ...(await graphOf(path, stages, files))];
+}
+
+/** The state after an edit, made stage by stage; undefined when the text must be validated whole. */
+async function nextState(path: string, previous: State, text: string, files: FileAccess): Promise<StagesState | undefined> {
+  if (!(await sameInputs(previous.inputs, files))) return undefined;
+  const earlier = previous.kind === 'stages' ? previous : splittable(previous) ? previous.split : undefined;
+  if (earlier === null || earlier === undefined) return undefined;
+  const layout = layoutOf(text);
+  if (layout === undefined || layout.header !== earlier.header || layout.trailer !== earlier.trailer) return undefined;
+  const known = new Map(earlier.blocks.map((block) => [block.text, block]));
+  const inputs: Inputs = { texts: new Map(earlier.inputs.texts), exists: new Map(earlier.inputs.exists) };
+  const blocks: BlockResult[] = [];
+  const keys = new Set<unknown>();
+  let resolveSteps = earlier.resolveSteps;
+  let generatedStages = 0;
+  for (const block of layout.blocks) {
+    let result = known.get(block.text);
+    if (result === undefined) {
+      const checked = await checkBlock(path, layout, block, recording(files, inputs));
+      if (checked === undefined) return undefined;
+      result = checked.result;
+      resolveSteps += checked.resolveSteps;
+    } else if (result.startLine !== block.startLine) {
+      result = moved(path, result, block.startLine);
+    }
+    if (keys.has(result.key)) return undefined;
+    keys.add(result.key);
+    generatedStages += result.stages.length;
+    blocks.push(result);
+  }
+  // Near a budget, a whole parse could stop where these parts do not: leave it to the whole parse.
+  if (resolveSteps >= MAX_RESOLVE_STEPS || generatedStages >= MAX_GENERATED_STAGES) return undefined;
+  return {
+    kind: 'stages',
+    header: layout.header,
+    trailer: layout.trailer,
+    headerFindings: earlier.headerFindings,
+    blocks,
+    inputs,
+    resolveSteps,
+  };
+}
+
+/** Whether a whole validation can be split by stage (computed once, when first asked). */
+function splittable(whole: WholeState): boolean {
+  if (whole.split === undefined) whole.split = splitWhole(whole) ?? null;
+  return whole.split !== null;
+}
+
+/** A whole validation's results, split into the header's and each stage block's. */
+function splitWhole(whole: WholeState): StagesState | undefined {
+  if (whole.budgets === undefined) return undefined;
+  const layout = layoutOf(whole.text);
+  if (layout === undefined || layout.blocks.length !== whole.budgets.stageKeys.length) return undefined;
+  if (whole.findings.some((f) => f.code === 'internal-error')) return undefined;
+  const blocks: BlockResult[] = layout.blocks.map((block, index) => ({
+    text: block.text,
+    startLine: block.startLine,
+    lineCount: block.lineCount,
+    key: whole.budgets?.stageKeys[index],
+    findings: [],
+    stages: [],
+  }));
+  const blockAt = (line: number): BlockResult | undefined => {
+    let lo = 0;
+    let hi = blocks.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const block = blocks[mid] as BlockResult;
+      if (line < block.startLine) hi = mid - 1;
+      else if (line >= block.startLine + block.lineCount) lo = mid + 1;
+      else return block;
+    }
+    return undefined;
+  };
+  const headerFindings: Finding[] = [];
+  for (const finding of whole.findings) {
+    const block = blockAt(finding.range.start.line);
+    if (block === undefined) headerFindings.push(finding);
+    else block.findings.push(finding);
+  }
+  for (const stage of whole.stages) {
+    const block = stage.span === undefined ? undefined : blockAt(stage.span.range.start.line);
+    if (block === undefined) return undefined;
+    block.stages.push(stage);
+  }
+  return {
+    kind: 'stages',
+    header: layout.header,
+    trailer: layout.trailer,
+    headerFindings,
+    blocks,
+    inputs: whole.inputs,
+    resolveSteps: whole.budgets.resolveSteps,
+  };
+}
+
+/**
+ * Checks one stage block in a document of the header, the block and the trailer, and moves what it
+ * finds on the block's lines to where the block is in the file. Undefined when that document is not
+ * read by the fast reader, a check failed, or something of the stage lies outside its block.
+ */
+async function checkBlock(
+  path: string,
+  layout: Layout,
+  block: Block,
+  files: FileAccess,
+): Promise<{ result: BlockResult; resolveSteps: number } | undefined> {
+  const parsed = parseYaml(path, layout.header + block.text + layout.trailer, { fast: true });
+  if (!isBlockDocument(parsed.doc)) return undefined;
+  const stagesMap = nodeAt(parsed.doc, ['stages']);
+  if (!isMap(stagesMap) || stagesMap.items.length !== 1) return undefined;
+  const keyNode = stagesMap.items[0]?.key;
+  const key = isScalar(keyNode) ? keyNode.value : keyNode;
+  const local = await checkDvcLocal(parsed, files, true);
+  const budgets = local.parse === undefined ? undefined : pipelineBudgets(local.parse);
+  if (local.pipeline === undefined || budgets === undefined || local.findings.some((f) => f.code === 'internal-error')) return undefined;
+  const first = layout.headerLines;
+  const last = first + block.lineCount;
+  const inBlock = (range: Range): boolean => range.start.line >= first && range.start.line < last;
+  const shift = block.startLine - first;
+  const findings = local.findings.filter((f) => inBlock(f.range)).map((f) => movedFinding(f, shift));
+  const stages: PipelineStage[] = [];
+  for (const stage of local.pipeline.stages) {
+    if (!spansWithin(stage, path, inBlock)) return undefined;
+    stages.push(movedStage(path, stage, shift));
+  }
+  return {
+    result: { text: block.text, startLine: block.startLine, lineCount: block.lineCount, key, findings, stages },
+    resolveSteps: budgets.resolveSteps,
+  };
+}
+
+/** A block's results moved to a new first line. */
+function moved(path: string, result: BlockResult, startLine: number): BlockResult {
+  const shift = startLine - result.startLine;
+  return {
+    ...result,
+    startLine,
+    findings: result.findings.map((f) => movedFinding(f, shift)),
+    stages: result.stages.map((s) => movedStage(path, s, shift)),
+  };
+}
+
+function movedPosition(position: Position, shift: number): Position {
+  return { line: position.line + shift, character: position.character };
+}
+
+function movedRange(range: Range, shift: number): Range {
+  return { start: movedPosition(range.start, shift), end: movedPosition(range.end, shift) };
+}
+
+/** Every finding of these checks is in the dvc.yaml itself. */
+function movedFinding(finding: Finding, shift: number): Finding {
+  return shift === 0 ? finding : { ...finding, range: movedRange(finding.range, shift) };
+}
+
+function movedSpan<T extends { span?: SourceSpan }>(path: string, item: T, shift: number): T {
+  const span = item.span;
+  if (shift === 0 || span === undefined || span.file !== path) return item;
+  return { ...item, span: { file: span.file, range: movedRange(span.range, shift) } };
+}
+
+function movedStage(path: string, stage: PipelineStage, shift: number): PipelineStage {
+  if (shift === 0) return stage;
+  const paths = (list: StagePath[]): StagePath[] => list.map((p) => movedSpan(path, p, shift));
+  return {
+    ...movedSpan(path, stage, shift),
+    deps: paths(stage.deps),
+    outs: paths(stage.outs),
+    metrics: paths(stage.metrics),
+    plots: paths(stage.plots),
+    params: stage.params.map((p) => movedSpan(path, p, shift)),
+  };
+}
+
+/** Whether every span of the stage in this file starts on the block's lines. */
+function spansWithin(stage: PipelineStage, path: string, inBlock: (range: Range) => boolean): boolean {
+  const ok = (span: SourceSpan | undefined): boolean => span === undefined || span.file !== path || inBlock(span.range);
+  if (stage.span === undefined || !ok(stage.span)) return false;
+  for (const list of [stage.deps, stage.outs, stage.metrics, stage.plots, stage.params])
+    for (const item of list) if (!ok(item.span)) return false;
+  return true;
+}
+
+/**
+ * Cuts a dvc.yaml into its header (up to and with the `stages:` line), one block per stage (from
+ * the line after the previous stage's last line, so comments above a stage go with it, to its own
+ * last line) and its trailer (the rest). Undefined for a file that is not laid out that way: no
+ * block-style `stages:` at the top level, or lines in it indented less than its stage names.
+ */
+export function layoutOf(text: string): Layout | undefined {
+  let headerEnd = -1;
+  let headerLines = 0;
+  let stageIndent = -1;
+  /** Offset and line after the last stage line seen. */
+  let after = 0;
+  let afterLine = 0;
+  let trailerStart = -1;
+  const starts: { offset: number; line: number }[] = [];
+  let line = 0;
+  for (let offset = 0; offset < text.length; line++) {
+    const newline = text.indexOf('\n', offset);
+    const end = newline < 0 ? text.length : newline;
+    const next = newline < 0 ? text.length : newline + 1;
+    let indent = 0;
+    while (text.charCodeAt(offset + indent) === 32) indent++;
+    const first = offset + indent;
+    if (first < end && text.charCodeAt(first) !== 35) {
+      if (indent === 0 && isStagesLine(text, offset, end)) {
+        if (headerEnd >= 0) return undefined;
+        headerEnd = next;
+        headerLines = line + 1;
+        after = next;
+        afterLine = line + 1;
+      } else if (headerEnd >= 0 && trailerStart < 0) {
+        if (indent === 0) {
+          trailerStart = after;
+        } else {
+          if (stageIndent < 0) stageIndent = indent;
+          if (indent < stageIndent) return undefined;
+          if (indent === stageIndent) {
+            if (text.charCodeAt(first) === 45) return undefined;
+            starts.push({ offset: after, line: afterLine });
+          }
+          after = next;
+          afterLine = line + 1;
+        }
+      }
+    }
+    offset = next;
+  }
+  if (headerEnd < 0 || starts.length === 0) return undefined;
+  if (trailerStart < 0) trailerStart = after;
+  const blocks: Block[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i] as { offset: number; line: number };
+    const following = starts[i + 1];
+    const stop = following?.offset ?? trailerStart;
+    const stopLine = following?.line ?? afterLine;
+    blocks.push({ text: text.slice(start.offset, stop), startLine: start.line, lineCount: stopLine - start.line });
+  }
+  return { header: text.slice(0, headerEnd), headerLines, blocks, trailer: text.slice(trailerStart) };
+}
+
+/** `stages:` alone on its line (a comment may follow): the block the stages are written in. */
+function isStagesLine(text: string, start: number, end: number): boolean {
+  if (!text.startsWith('stages:', start)) return false;
+  for (let i = start + 7; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 35 && i > start + 7) return true;
+    if (c !== 32) return false;
+  }
+  return true;
+}

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { compareFindings, type Finding } from '../../../src/core/diagnostic';
+import { overlayFileAccess, type FileAccess } from '../../../src/core/fileAccess';
+import { checkDvc } from '../../../src/core/validation/dvcChecks';
+import { clearIncrementalDvc, lastDvcValidation, layoutOf } from '../../../src/core/validation/dvcIncremental';
+import { dedupeFindings } from '../../../src/core/validation/findings';
+import { validateFile } from '../../../src/core/validation/validateFile';
+import { parseBlockYaml } from '../../../src/core/yaml/fastBlockYaml';
+import { parseYamlCached } from '../../../src/core/yaml/parseYaml';
+import { yamlFixtureFiles } from '../../support/fuzzInputs';
+
+// After an edit of a dvc.yaml only the stages whose lines changed are checked again
+// (src/core/validation/dvcIncremental.ts). Whatever the edit, the findings must be exactly those of
+// validating the whole text: every step below compares the two.
+
+/** What validating the whole text gives (the checks as one document, no earlier results). */
+async function whole(path: string, files: FileAccess): Promise<Finding[]> {
+  const text = (await files.readText(path)) ?? '';
+  const parsed = parseYamlCached(path, text);
+  return dedupeFindings([...parsed.findings, ...(await checkDvc(parsed, files))]).sort(compareFindings);
+}
+
+/** A small seeded generator, so a failure repeats. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const HEADER = `vars:
+  - config.yaml
+  - shared:
+      out_dir: data/out
+`;
+
+const TRAILER = `
+plots:
+  - metrics/plot.json
+`;
+
+function stage(i: number): string {
+  const lines = [
+    `  stage_${i}:`,
+    `    cmd: python src/stage.py --index ${i} --lr \${train.lr}`,
+    '    deps:',
+    '      - src/stage.py',
+    `      - ${i === 0 ? 'data/raw.csv' : `\${shared.out_dir}/out_${i - 1}.csv`}`,
+    '    params:',
+    '      - train.lr',
+    `      - group.k${i % 4}`,
+    '    outs:',
+    `      - \${shared.out_dir}/out_${i}.csv`,
+  ];
+  if (i % 5 === 3) lines.push('    metrics:', `      - metrics/m_${i}.json:`, '          cache: false');
+  if (i % 7 === 2) lines.splice(1, 0, '    # the stage that splits');
+  return `${lines.join('\n')}\n`;
+}
+
+const FOREACH = `  sweep:
+    foreach:
+      - 1
+      - 2
+    do:
+      cmd: python src/stage.py --k \${item}
+      deps:
+        - src/stage.py
+      outs:
+        - sweep/\${item}.csv
+`;
+
+function project(): { dir: string; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-incremental-'));
+  mkdirSync(join(dir, 'src'));
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'src', 'stage.py'), '');
+  writeFileSync(join(dir, 'data', 'raw.csv'), 'a\n');
+  writeFileSync(join(dir, 'params.yaml'), 'train:\n  lr: 0.1\ngroup:\n  k0: 1\n  k1: 2\n  k2: 3\n');
+  writeFileSync(join(dir, 'config.yaml'), 'seed: 4\n');
+  const stages = Array.from({ length: 12 }, (_, i) => stage(i));
+  stages.splice(6, 0, FOREACH);
+  const path = join(dir, 'dvc.yaml');
+  writeFileSync(path, `${HEADER}stages:\n${stages.join('')}${TRAILER}`);
+  return { dir, path };
+}
+
+type Edit = (lines: string[], at: number, r: () => number) => void;
+
+/** Edits a user makes on a random stage line; most stay inside one stage. */
+const KEPT: Edit[] = [
+  (lines, at) => lines.splice(at + 1, 0, '    bogus_key: 1'),
+  (lines, at) => lines.splice(at, 1),
+  (lines, at) => (lines[at] = `${lines[at] ?? ''}x`),
+  (lines, at) => (lines[at] = (lines[at] ?? '').replace('train.lr', 'train.lrr')),
+  (lines, at) => (lines[at] = (lines[at] ?? '').replace('cmd:', 'cmdd:')),
+  (lines, at, r) =>
+    lines.splice(
+      at,
+      0,
+      ...stage(100 + Math.floor(r() * 50))
+        .trimEnd()
+        .split('\n'),
+    ),
+  (lines, at) => lines.splice(at, 0, '  # a comment between stages'),
+  (lines, at) => lines.splice(at, 0, ''),
+  (lines, at) => (lines[at] = (lines[at] ?? '').replace(/out_(\d+)/, 'out_1')),
+  (lines, at) => (lines[at] = (lines[at] ?? '').replace('${', '${nothing.')),
+];
+
+/** Edits that break the layout or the YAML, or touch the top-level keys: undone at the next step. */
+const UNDONE: Edit[] = [
+  (lines, at) => lines.splice(at, 0, '  stage_1:', '    cmd: echo twice'),
+  (lines, at) => (lines[at] = (lines[at] ?? '').replace('    ', '\t')),
+  (lines, at) => (lines[at] = `${lines[at] ?? ''} {`),
+  (lines, at) => lines.splice(at, 0, '      - [flow, list]'),
+  (lines) => lines.splice(1, 0, '  - other.yaml'),
+  (lines) => lines.push('artifacts:', '  model:', '    path: model.pkl'),
+  (lines, at) => lines.splice(at, 0, 'metrics:', '  - m.json'),
+  (lines, at) => (lines[at] = ` ${lines[at] ?? ''}`),
+];
+
+test('incremental dvc.yaml validation: every edit gives the findings of a whole validation', async () => {
+  const { dir, path } = project();
+  const open = new Map<string, string>();
+  const files = overlayFileAccess((p) => open.get(p));
+  let kept = readFileSync(path, 'utf8');
+  const r = random(7);
+  let byStages = 0;
+  const steps = 400;
+  for (let step = 0; step < steps; step++) {
+    let text = kept;
+    if (step % 25 === 24) {
+      // The params file is edited too (unsaved), which the stage checks read.
+      const params = open.get(join(dir, 'params.yaml')) ?? readFileSync(join(dir, 'params.yaml'), 'utf8');
+      open.set(join(dir, 'params.yaml'), params.includes('k3') ? params.replace('  k3: 4\n', '') : `${params}  k3: 4\n`);
+    } else {
+      const lines = text.split('\n');
+      const first = lines.indexOf('stages:') + 1;
+      const last = lines.indexOf('plots:');
+      const at = first + Math.floor(r() * Math.max(1, last - first));
+      const undone = r() < 0.25;
+      const edits = undone ? UNDONE : KEPT;
+      (edits[Math.floor(r() * edits.length)] as Edit)(lines, at, r);
+      text = lines.join('\n');
+      // An edit that leaves YAML the fast reader does not read is undone at the next step too, so
+      // the walk stays among files a user would keep typing in.
+      if (!undone && parseBlockYaml(text) !== undefined) kept = text;
+    }
+    open.set(path, text);
+    const got = await validateFile(path, files);
+    if (lastDvcValidation(path) === 'stages') byStages++;
+    const expected = await whole(path, files);
+    assert.deepEqual(got, expected, `step ${step}: the findings differ from a whole validation of:\n${text}`);
+  }
+  // Most edits stay inside one stage: the stage-by-stage path must have been taken, not skipped.
+  assert.ok(byStages > steps / 3, `only ${byStages} of ${steps} validations were made stage by stage`);
+});
+
+test('incremental dvc.yaml validation: the fixtures, edited line by line, match whole validations', async () => {
+  for (const fixture of yamlFixtureFiles().filter((f) => f.endsWith('dvc.yaml'))) {
+    clearIncrementalDvc();
+    const original = readFileSync(fixture, 'utf8');
+    const open = new Map<string, string>();
+    const files = overlayFileAccess((p) => open.get(p));
+    const lines = original.split('\n');
+    for (let at = 0; at < lines.length; at++) {
+      for (const edited of [
+        [...lines.slice(0, at), `${lines[at] ?? ''}z`, ...lines.slice(at + 1)],
+        [...lines.slice(0, at), ...lines.slice(at + 1)],
+      ]) {
+        open.set(fixture, original);
+        await validateFile(fixture, files);
+        open.set(fixture, edited.join('\n'));
+        const got = await validateFile(fixture, files);
+        assert.deepEqual(got, await whole(fixture, files), `${fixture}, line ${at + 1} edited`);
+      }
+    }
+  }
+});
+
+test('incremental dvc.yaml validation: an edit inside one stage checks that stage alone and moves the others', async () => {
+  clearIncrementalDvc();
+  const { path } = project();
+  const open = new Map<string, string>();
+  const files = overlayFileAccess((p) => open.get(p));
+  const text = readFileSync(path, 'utf8');
+  open.set(path, text);
+  assert.deepEqual(await validateFile(path, files), await whole(path, files));
+  assert.equal(lastDvcValidation(path), 'whole', 'the first validation reads the whole file');
+  // Two lines added to stage_2: every finding after them moves down two lines.
+  const edited = text.replace('  stage_2:\n', '  stage_2:\n    bogus_key: 1\n    other_bogus: 2\n');
+  open.set(path, edited);
+  const got = await validateFile(path, files);
+  assert.equal(lastDvcValidation(path), 'stages');
+  assert.deepEqual(got, await whole(path, files));
+  assert.deepEqual(
+    got.filter((f) => f.code === 'dvc-unknown-key').map((f) => `${f.range.start.line + 1} ${f.message.slice(0, 48)}`),
+    ['27 DVC does not know the key "bogus_key" in stage "', '28 DVC does not know the key "other_bogus" in stage'],
+  );
+  // The header changed: validated whole again.
+  open.set(path, edited.replace('  - config.yaml\n', ''));
+  assert.deepEqual(await validateFile(path, files), await whole(path, files));
+  assert.equal(lastDvcValidation(path), 'whole');
+});
+
+test('incremental dvc.yaml validation: the layout splits stages with the comments above them', () => {
+  const layout = layoutOf('vars:\n  - a.yaml\nstages:\n  # first\n  a:\n    cmd: x\n\n  b:\n    cmd: y\n# end\nplots:\n  - p.json\n');
+  assert.ok(layout);
+  assert.equal(layout.header, 'vars:\n  - a.yaml\nstages:\n');
+  assert.deepEqual(
+    layout.blocks.map((b) => [b.text, b.startLine, b.lineCount]),
+    [
+      ['  # first\n  a:\n    cmd: x\n', 3, 3],
+      ['\n  b:\n    cmd: y\n', 6, 3],
+    ],
+  );
+  assert.equal(layout.trailer, '# end\nplots:\n  - p.json\n');
+  assert.equal(layoutOf('stages: {}\n'), undefined, 'a flow mapping is not cut');
+  assert.equal(layoutOf('stages:\n    a:\n      cmd: x\n  b:\n    cmd: y\n'), undefined, 'uneven stage names are not cut');
+  assert.equal(layoutOf('stages:\n  a:\n    cmd: x\nstages:\n  b:\n    cmd: y\n'), undefined, 'two stages keys are not cut');
+});
