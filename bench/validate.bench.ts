@@ -10,6 +10,9 @@
  *   adds a second unknown key → the next answer;
  * - yaml-language-server 1.x over stdio: didOpen → first publishDiagnostics, didChange → next one
  *   (its fixed 200 ms validation debounce included, as an editor sees it);
+ * - typing a new key into the last stage, one keystroke at a time (`typed_key: 1`, 12 changes, each
+ *   waiting for its diagnostics): the keystrokes before the colon leave the file without valid YAML;
+ *   the median keystroke is reported;
  * - peak RSS (VmHWM) of each server process after the edit.
  *
  *   node scripts/build.mjs
@@ -95,6 +98,12 @@ function generateIn(dir: string, stages: number): { dir: string; text: string; e
   return { dir, text, edited: `${text}    another_bogus: 2\n` };
 }
 
+/** The texts of typing `typed_key: 1` into the last stage, one keystroke at a time. */
+function typing(base: string): string[] {
+  const key = 'typed_key: 1';
+  return Array.from({ length: key.length }, (_, i) => `${base}    ${key.slice(0, i + 1)}\n`);
+}
+
 interface Server {
   process: ChildProcessWithoutNullStreams;
   connection: ProtocolConnection;
@@ -153,6 +162,8 @@ interface Timing {
   edit: number;
   /** A second document with the same text, opened in the same (warm) server. */
   warm: number;
+  /** Median of the keystrokes typing a new key, each didChange → its diagnostics. */
+  typing: number;
   /** What the open reported (one unknown key: ideally one diagnostic). */
   reported: string[];
   rss: number;
@@ -191,9 +202,20 @@ async function ours(dir: string, text: string, edited: string): Promise<Timing> 
     .items;
   const warm = performance.now() - started;
   if (items.length !== 1) throw new Error(`our server: ${items.length} findings on the warm open`);
+  const keystrokes: number[] = [];
+  for (const [index, text] of typing(edited).entries()) {
+    started = performance.now();
+    await server.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 3 + index },
+      contentChanges: [{ text }],
+    });
+    items = await pull();
+    keystrokes.push(performance.now() - started);
+  }
+  if (!items.some((d) => d.message.includes('typed_key'))) throw new Error('our server missed typed_key');
   const rss = peakRssMb(server.process.pid);
   await stop(server);
-  return { open, edit, warm, rss, reported };
+  return { open, edit, warm, typing: median(keystrokes), rss, reported };
 }
 
 function yamlLanguageServer(): string {
@@ -213,6 +235,7 @@ async function peer(bin: string, dir: string, text: string, edited: string): Pro
   const yaml = { validate: true, schemas: { [schema]: ['dvc.yaml', '**/dvc.yaml'] }, schemaStore: { enable: false } };
   let yamlPulls = 0;
   const published: Diagnostic[][] = [];
+  const forUri: { uri: string; diagnostics: Diagnostic[] }[] = [];
   const server = start([bin, '--stdio'], (c) => {
     c.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
       p.items.map((item) => {
@@ -224,7 +247,10 @@ async function peer(bin: string, dir: string, text: string, edited: string): Pro
       }),
     );
     c.onRequest('client/registerCapability', () => null);
-    c.onNotification('textDocument/publishDiagnostics', (p: { diagnostics: Diagnostic[] }) => published.push(p.diagnostics));
+    c.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => {
+      published.push(p.diagnostics);
+      forUri.push(p);
+    });
   });
   const uri = pathToFileURL(join(dir, 'dvc.yaml')).href;
   await server.connection.sendRequest('initialize', initializeParams(dir));
@@ -255,9 +281,23 @@ async function peer(bin: string, dir: string, text: string, edited: string): Pro
   await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: second, languageId: 'yaml', version: 1, text } });
   await waitUntil('diagnostics after the warm open', () => published.length > 0);
   const warm = performance.now() - started;
+  const keystrokes: number[] = [];
+  let last: Diagnostic[] = [];
+  for (const [index, text] of typing(edited).entries()) {
+    forUri.length = 0;
+    started = performance.now();
+    await server.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 3 + index },
+      contentChanges: [{ text }],
+    });
+    await waitUntil('diagnostics after a keystroke', () => forUri.some((p) => p.uri === uri));
+    keystrokes.push(performance.now() - started);
+    last = forUri.find((p) => p.uri === uri)?.diagnostics ?? [];
+  }
+  if (!last.some((d) => d.message.includes('typed_key'))) throw new Error('yaml-language-server missed typed_key');
   const rss = peakRssMb(server.process.pid);
   await stop(server);
-  return { open, edit, warm, rss, reported };
+  return { open, edit, warm, typing: median(keystrokes), rss, reported };
 }
 
 function stats(values: number[]): string {
@@ -311,15 +351,17 @@ async function main(): Promise<void> {
     console.log(`  ours, server: open → diagnostics    ${stats(ourRuns.map((r) => r.open))}`);
     console.log(`  ours, server: edit → diagnostics    ${stats(ourRuns.map((r) => r.edit))}`);
     console.log(`  ours, server: warm open (2nd file)  ${stats(ourRuns.map((r) => r.warm))}`);
+    console.log(`  ours, server: typing, per keystroke ${stats(ourRuns.map((r) => r.typing))}`);
     console.log(`  ours, server peak RSS               ${stats(ourRuns.map((r) => r.rss))}`);
     console.log(`  yaml-language-server: open          ${stats(peerRuns.map((r) => r.open))}`);
     console.log(`  yaml-language-server: edit          ${stats(peerRuns.map((r) => r.edit))}`);
     console.log(`  yaml-language-server: warm open     ${stats(peerRuns.map((r) => r.warm))}`);
+    console.log(`  yaml-language-server: per keystroke ${stats(peerRuns.map((r) => r.typing))}`);
     console.log(`  diagnostics for the one unknown key, ours: ${JSON.stringify(ourRuns[0]?.reported)}`);
     console.log(`  diagnostics for the one unknown key, yaml-language-server: ${JSON.stringify(peerRuns[0]?.reported)}`);
     console.log(`  yaml-language-server peak RSS       ${stats(peerRuns.map((r) => r.rss))}`);
     console.log(
-      `  ratio ours / yaml-language-server: open ${(ourOpen / peerOpen).toFixed(2)}, edit ${(ourEdit / peerEdit).toFixed(2)}, warm open ${(ourWarm / peerWarm).toFixed(2)}` +
+      `  ratio ours / yaml-language-server: open ${(ourOpen / peerOpen).toFixed(2)}, edit ${(ourEdit / peerEdit).toFixed(2)}, warm open ${(ourWarm / peerWarm).toFixed(2)}, keystroke ${(median(ourRuns.map((r) => r.typing)) / median(peerRuns.map((r) => r.typing))).toFixed(2)}` +
         ` (without its 200 ms debounce: open ${(ourOpen / Math.max(1, peerOpen - 200)).toFixed(2)}, edit ${(ourEdit / Math.max(1, peerEdit - 200)).toFixed(2)})`,
     );
   }

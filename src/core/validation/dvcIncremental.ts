@@ -24,20 +24,29 @@ import { checkDvcGraph } from './dvcGraph';
  * validation comes. Whatever this reading cannot vouch for (YAML the fast block reader leaves to the
  * library, a stage name used twice, a check that failed, budgets near their limits) is validated as
  * a whole, so the findings are always those of a whole validation.
+ *
+ * A stage being typed is often not valid YAML for a moment (a key without its colon yet). A file
+ * with syntax errors gets only those, so when the one changed block is the broken part, its errors
+ * are found by the yaml library in a document of it and its two neighbours, when nothing in it can
+ * reach past its lines (see `syntaxErrorsOfBlock`).
  */
 export async function validateDvcIncrementally(path: string, text: string, files: FileAccess): Promise<Finding[]> {
   const previous = states.get(path);
   states.delete(path);
   let state: State | undefined;
   // After a text that could not be split (a key half typed), the last one that could is the base.
-  for (const earlier of previous === undefined ? [] : previous.kind === 'whole' ? [previous, previous.base] : [previous]) {
-    if (earlier !== undefined) state = await nextState(path, earlier, text, files);
+  const candidates = previous === undefined ? [] : previous.kind === 'stages' ? [previous] : [previous, previous.base];
+  for (const earlier of candidates) {
+    if (earlier !== undefined && earlier.kind !== 'syntax') state = await nextState(path, earlier, text, files);
     if (state !== undefined) break;
   }
   if (state === undefined) {
     const whole = await wholeValidation(path, text, files);
     // The state before, when it can be split by stage; otherwise the base it had.
-    const base = previous === undefined || previous.kind === 'stages' || splittable(previous) ? previous : previous.base;
+    const base =
+      previous === undefined || previous.kind === 'stages' || (previous.kind === 'whole' && splittable(previous))
+        ? previous
+        : previous.base;
     if (base !== undefined) whole.base = base;
     state = whole;
   }
@@ -46,6 +55,7 @@ export async function validateDvcIncrementally(path: string, text: string, files
     const oldest = states.keys().next().value;
     if (oldest !== undefined) states.delete(oldest);
   }
+  if (state.kind === 'syntax') return state.findings;
   return state.kind === 'whole' ? [...state.findings, ...(await graphOf(path, state.stages, files))] : assemble(path, state, files);
 }
 
@@ -55,9 +65,8 @@ export function clearIncrementalDvc(): void {
 }
 
 /** How the last validation of a file was made (tests): by stage, or as a whole. */
-export function lastDvcValidation(path: string): 'stages' | 'whole' | undefined {
-  const state = states.get(path);
-  return state === undefined ? undefined : state.kind === 'whole' ? 'whole' : 'stages';
+export function lastDvcValidation(path: string): 'stages' | 'syntax' | 'whole' | undefined {
+  return states.get(path)?.kind;
 }
 
 const MAX_FILES = 16;
@@ -121,7 +130,19 @@ interface StagesState {
   resolveSteps: number;
 }
 
-type State = WholeState | StagesState;
+/**
+ * A text whose one changed stage block is not valid YAML: the whole file's findings are that
+ * block's syntax errors (a file with syntax errors gets no other findings), found in a small document.
+ */
+interface SyntaxState {
+  kind: 'syntax';
+  findings: Finding[];
+  inputs: Inputs;
+  /** The last state made by stage, for the edit that mends the block. */
+  base: StagesState;
+}
+
+type State = WholeState | StagesState | SyntaxState;
 
 const states = new Map<string, State>();
 
@@ -183,7 +204,12 @@ async function assemble(path: string, state: StagesState, files: FileAccess): Pr
 }
 
 /** The state after an edit, made stage by stage; undefined when the text must be validated whole. */
-async function nextState(path: string, previous: State, text: string, files: FileAccess): Promise<StagesState | undefined> {
+async function nextState(
+  path: string,
+  previous: WholeState | StagesState,
+  text: string,
+  files: FileAccess,
+): Promise<StagesState | SyntaxState | undefined> {
   if (!(await sameInputs(previous.inputs, files))) return undefined;
   const earlier = previous.kind === 'stages' ? previous : splittable(previous) ? previous.split : undefined;
   if (earlier === null || earlier === undefined) return undefined;
@@ -195,11 +221,17 @@ async function nextState(path: string, previous: State, text: string, files: Fil
   const keys = new Set<unknown>();
   let resolveSteps = earlier.resolveSteps;
   let generatedStages = 0;
-  for (const block of layout.blocks) {
+  const changed = layout.blocks.filter((block) => !known.has(block.text)).length;
+  for (const [index, block] of layout.blocks.entries()) {
     let result = known.get(block.text);
     if (result === undefined) {
       const checked = await checkBlock(path, layout, block, recording(files, inputs));
-      if (checked === undefined) return undefined;
+      if (checked === undefined) {
+        // One stage half typed: its syntax errors, when they cannot reach past its lines.
+        if (changed !== 1) return undefined;
+        const findings = syntaxErrorsOfBlock(path, layout, index, known);
+        return findings === undefined ? undefined : { kind: 'syntax', findings, inputs: earlier.inputs, base: earlier };
+      }
       result = checked.result;
       resolveSteps += checked.resolveSteps;
     } else if (result.startLine !== block.startLine) {
@@ -221,6 +253,49 @@ async function nextState(path: string, previous: State, text: string, files: Fil
     inputs,
     resolveSteps,
   };
+}
+
+/**
+ * What can open something that spans lines in YAML, where a value or an item starts: a quote, a flow
+ * collection, a block scalar indicator, a tag, an anchor or alias, an explicit key, or a tab. Inside
+ * a plain scalar (`${item}`, `a'b`) these are only characters.
+ */
+const MAY_SPAN_LINES = /\t|(?:^|\n) *(?:- +)*["'[\]{}|>&*!%@`?]|[:-] +["'[{|>&*!%@`?]/;
+
+/**
+ * The syntax findings of a text whose stage block `index` is not valid YAML and whose other parts
+ * are as before (each valid on its own), or undefined when the whole text must be parsed to know.
+ * The yaml library parses the block between the stage before it and the stage after it (with the
+ * header and the trailer): the errors must lie on the block's own lines, and both neighbours must be
+ * read as stages of their own with the names they had, so the parser comes out of the block as it
+ * went in and the rest of the file reads as before. A block holding a quote, a bracket, a block
+ * scalar indicator and the like, which can reach past its lines, is left to a whole parse.
+ */
+function syntaxErrorsOfBlock(path: string, layout: Layout, index: number, known: Map<string, BlockResult>): Finding[] | undefined {
+  const block = layout.blocks[index] as Block;
+  if (MAY_SPAN_LINES.test(block.text)) return undefined;
+  const before = index > 0 ? layout.blocks[index - 1] : undefined;
+  const after = layout.blocks[index + 1];
+  const neighbours = [before, after].filter((b): b is Block => b !== undefined).map((b) => known.get(b.text));
+  if (neighbours.some((n) => n === undefined)) return undefined;
+  const parsed = parseYaml(path, layout.header + (before?.text ?? '') + block.text + (after?.text ?? '') + layout.trailer);
+  if (!parsed.findings.some((f) => f.severity === 'error')) return undefined;
+  const first = layout.headerLines + (before?.lineCount ?? 0);
+  const last = first + block.lineCount;
+  if (parsed.findings.some((f) => f.range.start.line < first || f.range.start.line >= last || f.range.end.line > last)) return undefined;
+  // The stages as the library read them: the neighbours by their names, and the block's own name
+  // taken by no other stage (that would be one more error).
+  const stages = nodeAt(parsed.doc, ['stages']);
+  const expected = neighbours.length + 1;
+  if (!isMap(stages) || stages.items.length !== expected) return undefined;
+  const keys = stages.items.map((pair) => (isScalar(pair.key) ? pair.key.value : undefined));
+  const own = keys[before === undefined ? 0 : 1];
+  if (before !== undefined && keys[0] !== known.get(before.text)?.key) return undefined;
+  if (after !== undefined && keys[expected - 1] !== known.get(after.text)?.key) return undefined;
+  if (own === undefined) return undefined;
+  for (const [at, other] of layout.blocks.entries()) if (at !== index && known.get(other.text)?.key === own) return undefined;
+  const shift = block.startLine - first;
+  return parsed.findings.map((f) => movedFinding(f, shift));
 }
 
 /** Whether a whole validation can be split by stage (computed once, when first asked). */

@@ -110,6 +110,19 @@ const KEPT: Edit[] = [
   (lines, at) => lines.splice(at, 0, ''),
   (lines, at) => (lines[at] = (lines[at] ?? '').replace(/out_(\d+)/, 'out_1')),
   (lines, at) => (lines[at] = (lines[at] ?? '').replace('${', '${nothing.')),
+  // Typing: a line cut short somewhere (a key without its colon yet, half a word), a colon gone.
+  (lines, at, r) => (lines[at] = (lines[at] ?? '').slice(0, Math.floor(r() * (lines[at] ?? '').length))),
+  (lines, at) => (lines[at] = (lines[at] ?? '').replace(':', '')),
+  (lines, at, r) => lines.splice(at + 1, 0, `${' '.repeat(2 + 2 * Math.floor(r() * 3))}new_key`),
+  (lines, at) => lines.splice(at + 1, 0, '  new_stage'),
+  // A character typed anywhere, quotes and brackets among them.
+  (lines, at, r) => {
+    const line = lines[at] ?? '';
+    const column = Math.floor(r() * (line.length + 1));
+    const characters = ' :-#"\'[]{}|>&*!?%@`,x1.$';
+    const typed = characters[Math.floor(r() * characters.length)] ?? 'x';
+    lines[at] = line.slice(0, column) + typed + line.slice(column);
+  },
 ];
 
 /** Edits that break the layout or the YAML, or touch the top-level keys: undone at the next step. */
@@ -131,7 +144,8 @@ test('incremental dvc.yaml validation: every edit gives the findings of a whole 
   let kept = readFileSync(path, 'utf8');
   const r = random(7);
   let byStages = 0;
-  const steps = 400;
+  let bySyntax = 0;
+  const steps = 600;
   for (let step = 0; step < steps; step++) {
     let text = kept;
     if (step % 25 === 24) {
@@ -154,11 +168,14 @@ test('incremental dvc.yaml validation: every edit gives the findings of a whole 
     open.set(path, text);
     const got = await validateFile(path, files);
     if (lastDvcValidation(path) === 'stages') byStages++;
+    if (lastDvcValidation(path) === 'syntax') bySyntax++;
     const expected = await whole(path, files);
     assert.deepEqual(got, expected, `step ${step}: the findings differ from a whole validation of:\n${text}`);
   }
   // Most edits stay inside one stage: the stage-by-stage path must have been taken, not skipped.
   assert.ok(byStages > steps / 3, `only ${byStages} of ${steps} validations were made stage by stage`);
+  // And half-typed stages were answered from their own lines, not by parsing the whole file.
+  assert.ok(bySyntax > 20, `only ${bySyntax} of ${steps} validations found a half-typed stage's errors on its own`);
 });
 
 test('incremental dvc.yaml validation: the fixtures, edited line by line, match whole validations', async () => {
