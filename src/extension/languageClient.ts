@@ -52,6 +52,8 @@ export class LanguageClientHost implements vscode.Disposable {
       synchronize: { fileEvents: watcher },
       outputChannel: output.get(),
       diagnosticPullOptions: { onChange: true, onSave: true, onTabs: true },
+      // Where the server keeps what it validated by stage between sessions (see validationSnapshots.ts).
+      initializationOptions: { snapshotFolder: vscode.Uri.joinPath(this.context.globalStorageUri, 'validation').fsPath },
     };
     const client = new LanguageClient('mlops', 'MLOps Workbench', serverOptions, clientOptions);
     await client.start();

@@ -40,6 +40,7 @@ import { validateFile, validationInputs, type ValidationOptions } from '../core/
 import { findValidatableFiles } from '../core/validation/workspaceFiles';
 import { outlineOf, type OutlineSymbol } from '../core/language/outline';
 import { withoutRedHatSyntax, YAML_SYNTAX_OWNER_NOTIFICATION } from '../core/language/redHatYaml';
+import { ValidationSnapshots } from './validationSnapshots';
 import { collectUses, paramReferences, paramSymbolAt, renameParam, type ParamUse } from '../core/language/paramReferences';
 
 const severities: Record<Severity, DiagnosticSeverity> = {
@@ -142,6 +143,8 @@ export class MlopsLanguageServer {
   private closedInputs: Promise<Map<string, Set<string>>> | undefined;
   /** Open files edited since the last dependants check, and the timer that checks them. */
   private readonly typedPaths = new Set<string>();
+  /** Stage-by-stage validation states kept between sessions, when the client names a folder for them. */
+  private snapshots: ValidationSnapshots | undefined;
   /** Document pulls being answered (background checks of dependants wait for them). */
   private pulling = 0;
   /** Documents whose open event came, before the content event that follows it. */
@@ -177,6 +180,8 @@ export class MlopsLanguageServer {
         });
       }
     });
+    // Snapshots still waiting are written before the server goes.
+    connection.onShutdown(() => this.snapshots?.flush());
     connection.onNotification(YAML_SYNTAX_OWNER_NOTIFICATION, (params: { redHat?: unknown }) => {
       const redHat = params?.redHat === true;
       if (redHat === this.syntaxByRedHat) return;
@@ -380,6 +385,9 @@ export class MlopsLanguageServer {
     this.canPullConfiguration = params.capabilities.workspace?.configuration === true;
     this.canRefreshDiagnostics = params.capabilities.workspace?.diagnostics?.refreshSupport === true;
     this.hasWorkspaceFolders = params.capabilities.workspace?.workspaceFolders === true;
+    const snapshotFolder = (params.initializationOptions as { snapshotFolder?: unknown } | undefined)?.snapshotFolder;
+    if (typeof snapshotFolder === 'string' && snapshotFolder !== '')
+      this.snapshots = new ValidationSnapshots(snapshotFolder, __filename, (message) => this.connection.console.info(message));
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -487,7 +495,10 @@ export class MlopsLanguageServer {
   private async safeValidate(path: string, uri: string): Promise<Finding[]> {
     try {
       const options = await this.settings(uri, path);
+      const snapshots = fileKindOf(path) === 'dvc' ? this.snapshots : undefined;
+      await snapshots?.restore(path);
       const findings = await validateFile(path, this.files, options);
+      snapshots?.saveSoon(path);
       return findings;
     } catch (error) {
       this.connection.console.error(`validation of ${path} failed: ${String((error as Error)?.stack ?? error)}`);

@@ -108,7 +108,9 @@ describe('Runs view', () => {
       if (process.env.CI === 'true') assert.fail('python with MLflow is needed: npm run setup:python');
       this.skip();
     }
-    const { runs } = await activateExtension<{ runs: TreeLike & { setFilter(filter: unknown): void } }>();
+    const { runs } = await activateExtension<{
+      runs: TreeLike & { setFilter(filter: unknown): void; onDidChangeTreeData: vscode.Event<unknown> };
+    }>();
     const root = workspaceRoot().fsPath;
     // A store written by MLflow itself: 25 runs a second apart in "sweep", 2 older ones in "baseline".
     const store = join(root, 'paging-store');
@@ -137,20 +139,33 @@ describe('Runs view', () => {
       // The store, its experiments and the first page, read in one go after a refresh: a refresh
       // that the new store or the page size setting starts meanwhile makes the nodes read before it
       // stale, and the probe reads them again.
-      const { source, experiments, sweep, firstPage } = await waitFor(
+      const read = async (): Promise<{ source: unknown; experiments: unknown[]; sweep: unknown; firstPage: unknown[] } | undefined> => {
+        const source = (await runs.getRoots()).find((n) => label(n) === 'paging-store/mlflow.db');
+        if (source === undefined) return undefined;
+        const experiments = await runs.getChildren(source);
+        const sweep = experiments[0];
+        if (sweep === undefined) return undefined;
+        const firstPage = await runs.getChildren(sweep);
+        return names(firstPage).length > 0 ? { source, experiments, sweep, firstPage } : undefined;
+      };
+      await waitFor(
         'the first page of the MLflow store in the Runs view',
         async () => {
           runs.refresh();
-          const source = (await runs.getRoots()).find((n) => label(n) === 'paging-store/mlflow.db');
-          if (source === undefined) return undefined;
-          const experiments = await runs.getChildren(source);
-          const sweep = experiments[0];
-          if (sweep === undefined) return undefined;
-          const firstPage = await runs.getChildren(sweep);
-          return names(firstPage).length > 0 && { source, experiments, sweep, firstPage };
+          return read();
         },
         60_000,
       );
+      // File events about the new store may still come and refresh the view (making these nodes
+      // stale): the pages below are read once it has been quiet for a while.
+      let changedAt = Date.now();
+      const listening = runs.onDidChangeTreeData(() => (changedAt = Date.now()));
+      try {
+        await waitFor('the Runs view to settle', () => Date.now() - changedAt > 1500, 30_000);
+      } finally {
+        listening.dispose();
+      }
+      const { source, experiments, sweep, firstPage } = await waitFor('the first page once settled', read);
       assert.equal(description(source), '27 runs');
       assert.deepEqual(
         experiments.map((n) => [label(n), description(n)]),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isMap, isScalar } from 'yaml';
 import type { Finding, Position, Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
@@ -71,6 +72,130 @@ export function lastDvcValidation(path: string): 'stages' | 'syntax' | 'whole' |
 
 const MAX_FILES = 16;
 
+/**
+ * What a later process needs to validate a dvc.yaml by stage from its first validation on: the
+ * last state made by stage, as JSON data, with hashes in place of the stage blocks' and the input
+ * files' texts. `format` changes whenever its shape or the meaning of its fields does.
+ */
+export interface DvcSnapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  path: string;
+  header: string;
+  trailer: string;
+  headerFindings: Finding[];
+  blocks: { hash: string; startLine: number; lineCount: number; key: unknown; findings: Finding[]; stages: PipelineStage[] }[];
+  /** Input files and the hash of their text (null: not there). */
+  texts: [string, string | null][];
+  exists: [string, boolean][];
+  resolveSteps: number;
+}
+
+const SNAPSHOT_FORMAT = 1;
+
+/** The snapshot of what the last validation of `path` left, when it can be split by stage. */
+export function dvcSnapshot(path: string): DvcSnapshot | undefined {
+  const state = states.get(path);
+  if (state === undefined) return undefined;
+  const stages = state.kind === 'stages' ? state : state.kind === 'syntax' ? state.base : splittable(state) ? state.split : undefined;
+  if (stages === null || stages === undefined || stages.inputs.hashed === true) return undefined;
+  return {
+    format: SNAPSHOT_FORMAT,
+    path,
+    header: stages.header,
+    trailer: stages.trailer,
+    headerFindings: stages.headerFindings,
+    blocks: stages.blocks.map((b) => ({
+      hash: b.hash ?? hashOf(b.text),
+      startLine: b.startLine,
+      lineCount: b.lineCount,
+      key: b.key,
+      findings: b.findings,
+      stages: b.stages.map(graphPart),
+    })),
+    texts: [...stages.inputs.texts].map(([file, text]) => [file, text === undefined ? null : hashOf(text)]),
+    exists: [...stages.inputs.exists],
+    resolveSteps: stages.resolveSteps,
+  };
+}
+
+/**
+ * What the graph check reads of a stage (its name, folder, deps, outs and where they are written):
+ * a snapshot keeps no commands, params or flags, which may hold values read from params files.
+ */
+function graphPart(stage: PipelineStage): PipelineStage {
+  const paths = (list: StagePath[]): StagePath[] =>
+    list.map((p) => (p.span === undefined ? { path: p.path } : { path: p.path, span: p.span }));
+  return {
+    name: stage.name,
+    ...(stage.template !== undefined ? { template: stage.template } : {}),
+    cmd: [],
+    wdir: stage.wdir,
+    deps: paths(stage.deps),
+    outs: paths(stage.outs),
+    metrics: paths(stage.metrics),
+    plots: paths(stage.plots),
+    params: [],
+    frozen: false,
+    alwaysChanged: false,
+    ...(stage.span !== undefined ? { span: stage.span } : {}),
+  };
+}
+
+/**
+ * Takes up a snapshot written by an earlier process, when nothing validated `path` here yet. The
+ * next validation uses it only where the texts still hash the same, as for a state of this process.
+ * Returns whether it was taken (a snapshot of another shape or file is not).
+ */
+export function restoreDvcSnapshot(snapshot: unknown): boolean {
+  if (!isSnapshot(snapshot) || states.has(snapshot.path)) return false;
+  const state: StagesState = {
+    kind: 'stages',
+    header: snapshot.header,
+    trailer: snapshot.trailer,
+    headerFindings: snapshot.headerFindings,
+    blocks: snapshot.blocks.map((b) => ({ text: '', ...b })),
+    inputs: {
+      texts: new Map(snapshot.texts.map(([file, hash]) => [file, hash ?? undefined])),
+      exists: new Map(snapshot.exists),
+      hashed: true,
+    },
+    resolveSteps: snapshot.resolveSteps,
+    restored: true,
+  };
+  states.set(snapshot.path, state);
+  return true;
+}
+
+/** The shape of a snapshot, checked field by field (it was read from a file). */
+function isSnapshot(value: unknown): value is DvcSnapshot {
+  const v = value as Partial<DvcSnapshot> | null;
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    v.format === SNAPSHOT_FORMAT &&
+    typeof v.path === 'string' &&
+    typeof v.header === 'string' &&
+    typeof v.trailer === 'string' &&
+    Array.isArray(v.headerFindings) &&
+    Array.isArray(v.blocks) &&
+    v.blocks.every(
+      (b) =>
+        b !== null &&
+        typeof b === 'object' &&
+        typeof b.hash === 'string' &&
+        Number.isInteger(b.startLine) &&
+        Number.isInteger(b.lineCount) &&
+        Array.isArray(b.findings) &&
+        Array.isArray(b.stages),
+    ) &&
+    Array.isArray(v.texts) &&
+    v.texts.every((t) => Array.isArray(t) && typeof t[0] === 'string' && (typeof t[1] === 'string' || t[1] === null)) &&
+    Array.isArray(v.exists) &&
+    v.exists.every((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'boolean') &&
+    typeof v.resolveSteps === 'number'
+  );
+}
+
 /** A stage's lines, where they are in the file. */
 interface Block {
   text: string;
@@ -88,7 +213,9 @@ interface Layout {
 
 /** A stage block's results, at the lines it held when they were made (`startLine`). */
 interface BlockResult {
+  /** The block's lines ('' in a state restored from a snapshot, which knows their hash). */
   text: string;
+  hash?: string;
   startLine: number;
   lineCount: number;
   /** The stage's name as the YAML reads it (a duplicate across blocks is the library's to report). */
@@ -101,6 +228,8 @@ interface BlockResult {
 interface Inputs {
   texts: Map<string, string | undefined>;
   exists: Map<string, boolean>;
+  /** The texts are hashes (`hashOf`): inputs restored from a snapshot. */
+  hashed?: boolean;
 }
 
 /** A whole validation, not yet split into stages (nothing is spent on that until an edit comes). */
@@ -128,6 +257,8 @@ interface StagesState {
   inputs: Inputs;
   /** Budgets spent: an upper bound (blocks that left are not subtracted). */
   resolveSteps: number;
+  /** Restored from a snapshot: blocks are known by the hash of their text. */
+  restored?: boolean;
 }
 
 /**
@@ -162,10 +293,25 @@ function recording(files: FileAccess, inputs: Inputs): FileAccess {
   };
 }
 
-async function sameInputs(inputs: Inputs, files: FileAccess): Promise<boolean> {
-  for (const [path, text] of inputs.texts) if ((await files.readText(path)) !== text) return false;
-  for (const [path, exists] of inputs.exists) if ((await files.exists(path)) !== exists) return false;
-  return true;
+/** The inputs as they are now, when every file holds what it held; undefined when one changed. */
+async function currentInputs(inputs: Inputs, files: FileAccess): Promise<Inputs | undefined> {
+  const now: Inputs = { texts: new Map(), exists: new Map(inputs.exists) };
+  for (const [path, text] of inputs.texts) {
+    const current = await files.readText(path);
+    if ((inputs.hashed === true ? hashOrNull(current) : current) !== text) return undefined;
+    now.texts.set(path, current);
+  }
+  for (const [path, exists] of inputs.exists) if ((await files.exists(path)) !== exists) return undefined;
+  return now;
+}
+
+/** A short, stable name for a text (a snapshot keeps these instead of the texts). */
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64');
+}
+
+function hashOrNull(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : hashOf(text);
 }
 
 async function wholeValidation(path: string, text: string, files: FileAccess): Promise<WholeState> {
@@ -210,27 +356,34 @@ async function nextState(
   text: string,
   files: FileAccess,
 ): Promise<StagesState | SyntaxState | undefined> {
-  if (!(await sameInputs(previous.inputs, files))) return undefined;
+  const now = await currentInputs(previous.inputs, files);
+  if (now === undefined) return undefined;
   const earlier = previous.kind === 'stages' ? previous : splittable(previous) ? previous.split : undefined;
   if (earlier === null || earlier === undefined) return undefined;
   const layout = layoutOf(text);
   if (layout === undefined || layout.header !== earlier.header || layout.trailer !== earlier.trailer) return undefined;
-  const known = new Map(earlier.blocks.map((block) => [block.text, block]));
-  const inputs: Inputs = { texts: new Map(earlier.inputs.texts), exists: new Map(earlier.inputs.exists) };
+  // A restored state knows its blocks by hash: the first validation after it hashes the new ones.
+  const byKey = new Map(earlier.blocks.map((block) => [earlier.restored === true ? (block.hash ?? '') : block.text, block]));
+  const known = (blockText: string): BlockResult | undefined => {
+    const found = byKey.get(earlier.restored === true ? hashOf(blockText) : blockText);
+    return found === undefined || earlier.restored !== true ? found : { ...found, text: blockText };
+  };
+  const inputs = now;
   const blocks: BlockResult[] = [];
   const keys = new Set<unknown>();
   let resolveSteps = earlier.resolveSteps;
   let generatedStages = 0;
-  const changed = layout.blocks.filter((block) => !known.has(block.text)).length;
+  const found = layout.blocks.map((block) => known(block.text));
+  const changed = found.filter((result) => result === undefined).length;
   for (const [index, block] of layout.blocks.entries()) {
-    let result = known.get(block.text);
+    let result = found[index];
     if (result === undefined) {
       const checked = await checkBlock(path, layout, block, recording(files, inputs));
       if (checked === undefined) {
         // One stage half typed: its syntax errors, when they cannot reach past its lines.
         if (changed !== 1) return undefined;
-        const findings = syntaxErrorsOfBlock(path, layout, index, known);
-        return findings === undefined ? undefined : { kind: 'syntax', findings, inputs: earlier.inputs, base: earlier };
+        const findings = syntaxErrorsOfBlock(path, layout, index, found);
+        return findings === undefined ? undefined : { kind: 'syntax', findings, inputs: now, base: earlier };
       }
       result = checked.result;
       resolveSteps += checked.resolveSteps;
@@ -271,13 +424,15 @@ const MAY_SPAN_LINES = /\t|(?:^|\n) *(?:- +)*["'[\]{}|>&*!%@`?]|[:-] +["'[{|>&*!
  * went in and the rest of the file reads as before. A block holding a quote, a bracket, a block
  * scalar indicator and the like, which can reach past its lines, is left to a whole parse.
  */
-function syntaxErrorsOfBlock(path: string, layout: Layout, index: number, known: Map<string, BlockResult>): Finding[] | undefined {
+function syntaxErrorsOfBlock(path: string, layout: Layout, index: number, found: (BlockResult | undefined)[]): Finding[] | undefined {
   const block = layout.blocks[index] as Block;
   if (MAY_SPAN_LINES.test(block.text)) return undefined;
   const before = index > 0 ? layout.blocks[index - 1] : undefined;
   const after = layout.blocks[index + 1];
-  const neighbours = [before, after].filter((b): b is Block => b !== undefined).map((b) => known.get(b.text));
-  if (neighbours.some((n) => n === undefined)) return undefined;
+  const beforeResult = index > 0 ? found[index - 1] : undefined;
+  const afterResult = found[index + 1];
+  if ((before !== undefined && beforeResult === undefined) || (after !== undefined && afterResult === undefined)) return undefined;
+  const neighbours = [beforeResult, afterResult].filter((r) => r !== undefined);
   const parsed = parseYaml(path, layout.header + (before?.text ?? '') + block.text + (after?.text ?? '') + layout.trailer);
   if (!parsed.findings.some((f) => f.severity === 'error')) return undefined;
   const first = layout.headerLines + (before?.lineCount ?? 0);
@@ -290,10 +445,10 @@ function syntaxErrorsOfBlock(path: string, layout: Layout, index: number, known:
   if (!isMap(stages) || stages.items.length !== expected) return undefined;
   const keys = stages.items.map((pair) => (isScalar(pair.key) ? pair.key.value : undefined));
   const own = keys[before === undefined ? 0 : 1];
-  if (before !== undefined && keys[0] !== known.get(before.text)?.key) return undefined;
-  if (after !== undefined && keys[expected - 1] !== known.get(after.text)?.key) return undefined;
+  if (beforeResult !== undefined && keys[0] !== beforeResult.key) return undefined;
+  if (afterResult !== undefined && keys[expected - 1] !== afterResult.key) return undefined;
   if (own === undefined) return undefined;
-  for (const [at, other] of layout.blocks.entries()) if (at !== index && known.get(other.text)?.key === own) return undefined;
+  for (const [at, other] of found.entries()) if (at !== index && other?.key === own) return undefined;
   const shift = block.startLine - first;
   return parsed.findings.map((f) => movedFinding(f, shift));
 }

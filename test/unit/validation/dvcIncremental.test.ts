@@ -6,7 +6,13 @@ import { test } from 'node:test';
 import { compareFindings, type Finding } from '../../../src/core/diagnostic';
 import { overlayFileAccess, type FileAccess } from '../../../src/core/fileAccess';
 import { checkDvc } from '../../../src/core/validation/dvcChecks';
-import { clearIncrementalDvc, lastDvcValidation, layoutOf } from '../../../src/core/validation/dvcIncremental';
+import {
+  clearIncrementalDvc,
+  dvcSnapshot,
+  lastDvcValidation,
+  layoutOf,
+  restoreDvcSnapshot,
+} from '../../../src/core/validation/dvcIncremental';
 import { dedupeFindings } from '../../../src/core/validation/findings';
 import { validateFile } from '../../../src/core/validation/validateFile';
 import { parseBlockYaml } from '../../../src/core/yaml/fastBlockYaml';
@@ -240,4 +246,55 @@ test('incremental dvc.yaml validation: the layout splits stages with the comment
   assert.equal(layoutOf('stages: {}\n'), undefined, 'a flow mapping is not cut');
   assert.equal(layoutOf('stages:\n    a:\n      cmd: x\n  b:\n    cmd: y\n'), undefined, 'uneven stage names are not cut');
   assert.equal(layoutOf('stages:\n  a:\n    cmd: x\nstages:\n  b:\n    cmd: y\n'), undefined, 'two stages keys are not cut');
+});
+
+test('incremental dvc.yaml validation: a snapshot from an earlier process validates by stage, and only while the texts hash the same', async () => {
+  clearIncrementalDvc();
+  const { dir, path } = project();
+  const open = new Map<string, string>();
+  const files = overlayFileAccess((p) => open.get(p));
+  const text = readFileSync(path, 'utf8');
+  open.set(path, text);
+  await validateFile(path, files);
+  const saved = text.replace('  stage_2:\n', '  stage_2:\n    bogus_key: 1\n');
+  open.set(path, saved);
+  await validateFile(path, files);
+  // As another process reads it: through JSON.
+  const stored = JSON.parse(JSON.stringify(dvcSnapshot(path))) as unknown;
+  assert.ok(stored, 'a state made by stage gives a snapshot');
+  assert.ok(!JSON.stringify(stored).includes('src/stage.py --index'), 'the snapshot holds hashes, not the stage texts or commands');
+
+  const restart = (): void => {
+    clearIncrementalDvc();
+    assert.equal(restoreDvcSnapshot(stored), true);
+  };
+  // The same text: every stage comes from the snapshot.
+  restart();
+  assert.deepEqual(await validateFile(path, files), await whole(path, files));
+  assert.equal(lastDvcValidation(path), 'stages');
+  // A stage changed since: that stage alone is checked, and the next edits go on by stage.
+  restart();
+  open.set(path, (open.get(path) ?? '').replace('--index 7', '--index 77'));
+  assert.deepEqual(await validateFile(path, files), await whole(path, files));
+  assert.equal(lastDvcValidation(path), 'stages');
+  open.set(path, (open.get(path) ?? '').replace('  stage_9:\n', '  stage_9:\n    other_bogus: 1\n'));
+  assert.deepEqual(await validateFile(path, files), await whole(path, files));
+  assert.equal(lastDvcValidation(path), 'stages');
+  // A half-typed key right after a restart.
+  restart();
+  open.set(path, saved.replace('  stage_4:\n', '  stage_4:\n    half\n'));
+  assert.deepEqual(await validateFile(path, files), await whole(path, files));
+  assert.equal(lastDvcValidation(path), 'syntax');
+  // params.yaml changed while no process ran: validated whole.
+  restart();
+  open.set(join(dir, 'params.yaml'), 'train:\n  lr: 0.1\n');
+  assert.deepEqual(await validateFile(path, files), await whole(path, files));
+  assert.equal(lastDvcValidation(path), 'whole');
+  // What is not a snapshot of this shape is not taken, nor one for a file validated here already.
+  clearIncrementalDvc();
+  assert.equal(restoreDvcSnapshot({ ...(stored as object), format: 0 }), false);
+  assert.equal(restoreDvcSnapshot({ format: 1, path }), false);
+  assert.equal(restoreDvcSnapshot('{}'), false);
+  await validateFile(path, files);
+  assert.equal(restoreDvcSnapshot(stored), false);
 });

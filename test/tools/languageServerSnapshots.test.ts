@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Diagnostic,
+  type ProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import { copyExampleProject } from '../support/exampleProject';
+import { repoRoot } from '../support/tools';
+
+// The server keeps the stage-by-stage state of each dvc.yaml in the folder the client names
+// (initializationOptions.snapshotFolder), so a server started later validates by stage from its
+// first pull on. Whatever it restores, its diagnostics are those of the file as it is.
+
+interface Session {
+  connection: ProtocolConnection;
+  logs: string[];
+  stop: () => Promise<void>;
+}
+
+async function start(dir: string, snapshotFolder: string): Promise<Session> {
+  const server = spawn(process.execPath, [join(repoRoot, 'dist', 'server.js'), '--stdio'], { stdio: 'pipe' });
+  server.stderr.resume();
+  const connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+  const logs: string[] = [];
+  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => null));
+  connection.onRequest('client/registerCapability', () => null);
+  connection.onRequest('workspace/diagnostic/refresh', () => null);
+  connection.onNotification('window/logMessage', (params: { message: string }) => logs.push(params.message));
+  connection.listen();
+  await connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(dir).href,
+    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'wine-quality' }],
+    capabilities: { workspace: { configuration: true, diagnostics: { refreshSupport: true } }, textDocument: { diagnostic: {} } },
+    initializationOptions: { snapshotFolder },
+  });
+  await connection.sendNotification('initialized', {});
+  return {
+    connection,
+    logs,
+    stop: async () => {
+      await connection.sendRequest('shutdown');
+      await connection.sendNotification('exit');
+      connection.dispose();
+      server.kill();
+    },
+  };
+}
+
+const summary = (items: Diagnostic[]): string[] =>
+  items.map((d) => `${d.range.start.line}:${d.range.start.character} ${String(d.code)} ${d.message}`).sort();
+
+async function openAndPull(session: Session, file: string, text: string): Promise<string[]> {
+  const uri = pathToFileURL(file).href;
+  await session.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+  const report = (await session.connection.sendRequest('textDocument/diagnostic', { textDocument: { uri } })) as { items: Diagnostic[] };
+  return summary(report.items);
+}
+
+test('a server started later takes up the stage-by-stage state the last one left, and reports the file as it is now', async () => {
+  const dir = copyExampleProject({ git: false });
+  const snapshots = mkdtempSync(join(tmpdir(), 'mlops-snapshots-'));
+  const file = join(dir, 'dvc.yaml');
+  const original = readFileSync(file, 'utf8');
+  // Two unknown keys, in the first and the last stage.
+  const lines = original.split('\n');
+  const firstStage = lines.indexOf('stages:') + 1;
+  assert.match(lines[firstStage] ?? '', /^ {2}\w+:$/, 'the example starts its stages on the line after stages:');
+  lines.splice(firstStage + 1, 0, '    bogus_first: 1');
+  const text = `${lines.join('\n').trimEnd()}\n    bogus_last: 2\n`;
+  writeFileSync(file, text);
+
+  const first = await start(dir, snapshots);
+  const before = await openAndPull(first, file, text);
+  assert.ok(before.some((d) => d.includes('bogus_first')) && before.some((d) => d.includes('bogus_last')), before.join(' | '));
+  await first.stop();
+  assert.equal(readdirSync(snapshots).filter((n) => n.endsWith('.json')).length, 1, 'one snapshot, written at shutdown');
+
+  // The same text: taken up, the same findings.
+  const second = await start(dir, snapshots);
+  assert.deepEqual(await openAndPull(second, file, text), before);
+  assert.ok(
+    second.logs.some((m) => m.includes('continues stage by stage')),
+    'the snapshot was taken up',
+  );
+  await second.stop();
+
+  // Edited while no server ran (a stage fixed): the findings of the file as it is.
+  const fixed = text.replace('    bogus_last: 2\n', '');
+  const third = await start(dir, snapshots);
+  const after = await openAndPull(third, file, fixed);
+  assert.ok(after.some((d) => d.includes('bogus_first')) && !after.some((d) => d.includes('bogus_last')), after.join(' | '));
+  await third.stop();
+
+  // A snapshot that is not one (cut short, or from another build) is ignored.
+  const [name] = readdirSync(snapshots).filter((n) => n.endsWith('.json'));
+  writeFileSync(join(snapshots, name as string), '{"build":"another build","snapshot":{}}');
+  const fourth = await start(dir, snapshots);
+  assert.deepEqual(await openAndPull(fourth, file, fixed), after);
+  assert.ok(!fourth.logs.some((m) => m.includes('continues stage by stage')));
+  await fourth.stop();
+  writeFileSync(join(snapshots, name as string), '{"build":');
+  const fifth = await start(dir, snapshots);
+  assert.deepEqual(await openAndPull(fifth, file, fixed), after);
+  await fifth.stop();
+});
