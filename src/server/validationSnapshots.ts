@@ -22,6 +22,7 @@ export class ValidationSnapshots {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private build: Promise<string | undefined> | undefined;
   private pruned = false;
+  private failed = false;
 
   constructor(
     private readonly folder: string,
@@ -79,7 +80,9 @@ export class ValidationSnapshots {
         await this.prune();
       }
     } catch (error) {
-      this.log(`the validation snapshot of ${path} could not be written: ${String((error as Error)?.message ?? error)}`);
+      // Said once: a folder that cannot be written to stays so, and validation works without it.
+      if (!this.failed) this.log(`validation snapshots cannot be kept in ${this.folder}: ${String((error as Error)?.message ?? error)}`);
+      this.failed = true;
     }
   }
 

@@ -112,3 +112,26 @@ test('a server started later takes up the stage-by-stage state the last one left
   assert.deepEqual(await openAndPull(fifth, file, fixed), after);
   await fifth.stop();
 });
+
+test('a snapshot folder that cannot be written to is said once, and validation works without it', async () => {
+  const dir = copyExampleProject({ git: false });
+  const blocker = join(mkdtempSync(join(tmpdir(), 'mlops-snapshots-')), 'a-file');
+  writeFileSync(blocker, '');
+  const file = join(dir, 'dvc.yaml');
+  const text = `${readFileSync(file, 'utf8').trimEnd()}\n    bogus_last: 2\n`;
+  const session = await start(dir, join(blocker, 'validation'));
+  const found = await openAndPull(session, file, text);
+  assert.ok(
+    found.some((d) => d.includes('bogus_last')),
+    found.join(' | '),
+  );
+  const uri = pathToFileURL(file).href;
+  await session.connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ text: text.replace('bogus_last', 'bogus_again') }],
+  });
+  const report = (await session.connection.sendRequest('textDocument/diagnostic', { textDocument: { uri } })) as { items: Diagnostic[] };
+  assert.ok(summary(report.items).some((d) => d.includes('bogus_again')));
+  await session.stop();
+  assert.equal(session.logs.filter((m) => m.includes('cannot be kept')).length, 1, session.logs.join('\n'));
+});
