@@ -20,6 +20,8 @@ const MAX_SNAPSHOTS = 200;
 export class ValidationSnapshots {
   private readonly tried = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The hash of the last snapshot written for each file. */
+  private readonly written = new Map<string, string>();
   private build: Promise<string | undefined> | undefined;
   private pruned = false;
   private failed = false;
@@ -68,13 +70,19 @@ export class ValidationSnapshots {
     const snapshot = dvcSnapshot(path);
     const build = await this.buildId();
     if (snapshot === undefined || build === undefined) return;
+    // The workspace pull validates closed files again after every change elsewhere: a snapshot
+    // the same as the one written last is not written again.
+    const content = JSON.stringify({ build, snapshot });
+    const digest = createHash('sha256').update(content).digest('base64');
+    if (this.written.get(path) === digest) return;
     try {
       await fs.mkdir(this.folder, { recursive: true });
       const file = this.fileOf(path);
       // Written beside and renamed over, so a reader never sees half a file.
       const partial = `${file}.${process.pid}.tmp`;
-      await fs.writeFile(partial, JSON.stringify({ build, snapshot }));
+      await fs.writeFile(partial, content);
       await fs.rename(partial, file);
+      this.written.set(path, digest);
       if (!this.pruned) {
         this.pruned = true;
         await this.prune();

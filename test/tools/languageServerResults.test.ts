@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type Diagnostic,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import type { Diagnostic, ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { copyExampleProject } from '../support/exampleProject';
-import { repoRoot } from '../support/tools';
+import { startLanguageServer, type LanguageServerSession } from '../support/languageServerProcess';
 
 // Diagnostics carry a result id; a pull that finds the same diagnostics for a client holding that
 // result is answered "unchanged" (nothing is sent again), and any change gives a full report.
 
 type Report = { kind: 'full'; resultId?: string; items: Diagnostic[] } | { kind: 'unchanged'; resultId: string };
 
-let server: ChildProcessWithoutNullStreams;
+let session: LanguageServerSession;
 let connection: ProtocolConnection;
 let dir: string;
 
@@ -27,29 +20,11 @@ const uri = (name: string): string => pathToFileURL(join(dir, name)).href;
 
 before(async () => {
   dir = copyExampleProject({ git: false });
-  server = spawn(process.execPath, [join(repoRoot, 'dist', 'server.js'), '--stdio'], { stdio: 'pipe' });
-  server.stderr.resume();
-  connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
-  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => null));
-  connection.onRequest('client/registerCapability', () => null);
-  connection.onRequest('workspace/diagnostic/refresh', () => null);
-  connection.onNotification('window/logMessage', () => undefined);
-  connection.listen();
-  await connection.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: pathToFileURL(dir).href,
-    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'wine-quality' }],
-    capabilities: { workspace: { configuration: true, diagnostics: { refreshSupport: true } }, textDocument: { diagnostic: {} } },
-  });
-  await connection.sendNotification('initialized', {});
+  session = await startLanguageServer(dir);
+  connection = session.connection;
 });
 
-after(async () => {
-  await connection.sendRequest('shutdown');
-  await connection.sendNotification('exit');
-  connection.dispose();
-  server.kill();
-});
+after(() => session.stop());
 
 const pull = (name: string, previousResultId?: string): Promise<Report> =>
   connection.sendRequest('textDocument/diagnostic', {

@@ -1,64 +1,23 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type Diagnostic,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import type { Diagnostic } from 'vscode-languageserver-protocol/node';
 import { copyExampleProject } from '../support/exampleProject';
-import { repoRoot } from '../support/tools';
+import { startLanguageServer, type LanguageServerSession } from '../support/languageServerProcess';
 
 // The server keeps the stage-by-stage state of each dvc.yaml in the folder the client names
 // (initializationOptions.snapshotFolder), so a server started later validates by stage from its
 // first pull on. Whatever it restores, its diagnostics are those of the file as it is.
 
-interface Session {
-  connection: ProtocolConnection;
-  logs: string[];
-  stop: () => Promise<void>;
-}
-
-async function start(dir: string, snapshotFolder: string): Promise<Session> {
-  const server = spawn(process.execPath, [join(repoRoot, 'dist', 'server.js'), '--stdio'], { stdio: 'pipe' });
-  server.stderr.resume();
-  const connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
-  const logs: string[] = [];
-  connection.onRequest('workspace/configuration', (params: { items: unknown[] }) => params.items.map(() => null));
-  connection.onRequest('client/registerCapability', () => null);
-  connection.onRequest('workspace/diagnostic/refresh', () => null);
-  connection.onNotification('window/logMessage', (params: { message: string }) => logs.push(params.message));
-  connection.listen();
-  await connection.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: pathToFileURL(dir).href,
-    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'wine-quality' }],
-    capabilities: { workspace: { configuration: true, diagnostics: { refreshSupport: true } }, textDocument: { diagnostic: {} } },
-    initializationOptions: { snapshotFolder },
-  });
-  await connection.sendNotification('initialized', {});
-  return {
-    connection,
-    logs,
-    stop: async () => {
-      await connection.sendRequest('shutdown');
-      await connection.sendNotification('exit');
-      connection.dispose();
-      server.kill();
-    },
-  };
-}
+const start = (dir: string, snapshotFolder: string): Promise<LanguageServerSession> => startLanguageServer(dir, { snapshotFolder });
 
 const summary = (items: Diagnostic[]): string[] =>
   items.map((d) => `${d.range.start.line}:${d.range.start.character} ${String(d.code)} ${d.message}`).sort();
 
-async function openAndPull(session: Session, file: string, text: string): Promise<string[]> {
+async function openAndPull(session: LanguageServerSession, file: string, text: string): Promise<string[]> {
   const uri = pathToFileURL(file).href;
   await session.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
   const report = (await session.connection.sendRequest('textDocument/diagnostic', { textDocument: { uri } })) as { items: Diagnostic[] };

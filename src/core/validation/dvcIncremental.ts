@@ -104,8 +104,9 @@ export function dvcSnapshot(path: string): DvcSnapshot | undefined {
     header: stages.header,
     trailer: stages.trailer,
     headerFindings: stages.headerFindings,
+    // A block's hash is kept on it: the blocks an edit did not touch are not hashed again.
     blocks: stages.blocks.map((b) => ({
-      hash: b.hash ?? hashOf(b.text),
+      hash: (b.hash ??= hashOf(b.text)),
       startLine: b.startLine,
       lineCount: b.lineCount,
       key: b.key,
@@ -215,6 +216,7 @@ interface Layout {
 interface BlockResult {
   /** The block's lines ('' in a state restored from a snapshot, which knows their hash). */
   text: string;
+  /** The hash of `text`, once a snapshot needed it. */
   hash?: string;
   startLine: number;
   lineCount: number;
@@ -356,10 +358,11 @@ async function nextState(
   text: string,
   files: FileAccess,
 ): Promise<StagesState | SyntaxState | undefined> {
-  const now = await currentInputs(previous.inputs, files);
-  if (now === undefined) return undefined;
+  // What cannot be split is known without reading the input files again.
   const earlier = previous.kind === 'stages' ? previous : splittable(previous) ? previous.split : undefined;
   if (earlier === null || earlier === undefined) return undefined;
+  const now = await currentInputs(previous.inputs, files);
+  if (now === undefined) return undefined;
   const layout = layoutOf(text);
   if (layout === undefined || layout.header !== earlier.header || layout.trailer !== earlier.trailer) return undefined;
   // A restored state knows its blocks by hash: the first validation after it hashes the new ones.

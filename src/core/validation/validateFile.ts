@@ -3,6 +3,7 @@ import { diskFileAccess, type FileAccess } from '../fileAccess';
 import { fileKindOf } from '../fileKinds';
 import { parseYamlCached, type ParsedYaml } from '../yaml/parseYaml';
 import { checkDataContract } from './dataContract';
+import { guarded } from './dvcChecks';
 import { validateDvcIncrementally } from './dvcIncremental';
 import { checkerFailed, dedupeFindings } from './findings';
 import { checkMlproject } from './mlprojectChecks';
@@ -46,13 +47,7 @@ export async function validateFile(
     if (kind === 'dvc') return dedupeFindings(await validateDvc(path, text, files)).sort(compareFindings);
     const parsed = parseYamlCached(path, text);
     const findings = [...parsed.findings];
-    for (const [name, check] of CHECKERS[kind] ?? []) {
-      try {
-        findings.push(...(await check(parsed, files, options)));
-      } catch (error) {
-        findings.push(checkerFailed(path, name, error));
-      }
-    }
+    for (const [name, check] of CHECKERS[kind] ?? []) await guarded(findings, path, name, async () => check(parsed, files, options));
     return dedupeFindings(findings).sort(compareFindings);
   } catch (error) {
     return [checkerFailed(path, 'file', error)];
