@@ -13,7 +13,18 @@ export interface PlainStage {
   resolveSteps: number;
 }
 
-/** Keys of a plain stage, and which of them hold lists. */
+/** Keys of a plain stage (one bit each, to find one written twice), and which of them hold lists. */
+const KEY_BITS = new Map([
+  ['cmd', 1],
+  ['deps', 2],
+  ['outs', 4],
+  ['metrics', 8],
+  ['plots', 16],
+  ['params', 32],
+  ['desc', 64],
+  ['frozen', 128],
+  ['always_changed', 256],
+]);
 const SCALAR_KEYS = new Set(['cmd', 'desc', 'frozen', 'always_changed']);
 const LIST_KEYS = new Set(['cmd', 'deps', 'outs', 'metrics', 'plots', 'params']);
 /** Lists whose entries may carry flags (`- path:` with `cache: false` below it). */
@@ -22,8 +33,6 @@ const FLAGGED_LISTS = new Set(['outs', 'metrics', 'plots']);
 const BOOLEAN_FLAGS = new Set(['cache', 'persist', 'checkpoint', 'push']);
 /** Characters a plain scalar is written with, line ends included; the rest is the library's. */
 const PRINTABLE_TEXT = /^[\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/;
-/** What a plain value must not start with here: YAML indicators, and `-`, `?`, `:` always. */
-const INDICATOR_START = /^[-?:,[\]{}#&*!|>'"%@`]/;
 
 /**
  * Reads one stage block of a dvc.yaml (the lines `layoutOf` cuts, from `startLine` of the file)
@@ -54,29 +63,24 @@ const INDICATOR_START = /^[-?:,[\]{}#&*!|>'"%@`]/;
  */
 export function readPlainStage(file: string, text: string, startLine: number): PlainStage | undefined {
   if (text.includes('${') || !PRINTABLE_TEXT.test(text)) return undefined;
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
+  const count = scanLines(text);
   let at = 0;
-  // Blank lines and comments above the name; the comments lined up with it, as the fast reader reads them.
-  const comments: number[] = [];
-  for (; at < lines.length; at++) {
-    const line = lines[at] as string;
-    const indent = indentOf(line);
-    if (indent === line.length) continue;
-    if (line.charCodeAt(indent) !== 35) break;
-    comments.push(indent);
-  }
-  const nameLine = lines[at];
-  if (nameLine === undefined) return undefined;
-  const stageIndent = indentOf(nameLine);
-  const nameEnd = contentEnd(nameLine);
-  if (stageIndent === 0 || nameLine.charCodeAt(nameEnd - 1) !== 58 || comments.some((c) => c !== stageIndent)) return undefined;
-  const name = nameLine.slice(stageIndent, nameEnd - 1);
+  // Comments above the name, lined up with it, as the fast reader reads them.
+  while (at < count && text.charCodeAt((starts[at] as number) + (indents[at] as number)) === 35) at++;
+  if (at === count) return undefined;
+  const stageIndent = indents[at] as number;
+  for (let c = 0; c < at; c++) if (indents[c] !== stageIndent) return undefined;
+  const nameFrom = (starts[at] as number) + stageIndent;
+  const nameEnd = ends[at] as number;
+  if (stageIndent === 0 || text.charCodeAt(nameEnd - 1) !== 58) return undefined;
+  const name = text.slice(nameFrom, nameEnd - 1);
   if (!isPlainString(name)) return undefined;
-  const spanOf = (line: number, from: number, to: number): SourceSpan => ({
-    file,
-    range: { start: { line: startLine + line, character: from }, end: { line: startLine + line, character: to } },
-  });
+  const lineStart = (line: number): number => starts[line] as number;
+  const spanOf = (line: number, from: number, to: number): SourceSpan => {
+    const lineNumber = startLine + (numbers[line] as number);
+    const offset = lineStart(line);
+    return { file, range: { start: { line: lineNumber, character: from - offset }, end: { line: lineNumber, character: to - offset } } };
+  };
   const stage: PipelineStage = {
     name,
     cmd: [],
@@ -88,32 +92,27 @@ export function readPlainStage(file: string, text: string, startLine: number): P
     params: [],
     frozen: false,
     alwaysChanged: false,
-    span: spanOf(at, stageIndent, stageIndent + name.length),
+    span: spanOf(at, nameFrom, nameEnd - 1),
   };
   let resolveSteps = 0;
-  let keyIndent = -1;
-  const keys = new Set<string>();
+  const keyIndent = at + 1 < count ? (indents[at + 1] as number) : -1;
+  let keys = 0;
   at++;
-  while (at < lines.length) {
-    const line = lines[at] as string;
-    const indent = indentOf(line);
-    if (indent === line.length) {
-      at++;
-      continue;
-    }
-    if (keyIndent < 0) keyIndent = indent;
-    if (indent !== keyIndent || indent <= stageIndent) return undefined;
-    const end = contentEnd(line);
-    const colon = line.indexOf(':', indent);
-    if (colon < 0) return undefined;
-    const key = line.slice(indent, colon);
-    if (keys.has(key)) return undefined;
-    keys.add(key);
+  while (at < count) {
+    // A comment inside the stage, or a line not lined up with the keys, is the library's to read.
+    const from = lineStart(at) + keyIndent;
+    const end = ends[at] as number;
+    if (indents[at] !== keyIndent || keyIndent <= stageIndent || text.charCodeAt(from) === 35) return undefined;
+    const colon = text.indexOf(':', from);
+    if (colon < 0 || colon >= end) return undefined;
+    const key = text.slice(from, colon);
+    const bit = KEY_BITS.get(key);
+    if (bit === undefined || (keys & bit) !== 0) return undefined;
+    keys |= bit;
     if (colon + 1 < end) {
       // `key: value` on one line.
-      if (!SCALAR_KEYS.has(key) || line.charCodeAt(colon + 1) !== 32) return undefined;
-      const from = skipSpaces(line, colon + 1);
-      const value = line.slice(from, end);
+      if (!SCALAR_KEYS.has(key) || text.charCodeAt(colon + 1) !== 32) return undefined;
+      const value = text.slice(skipSpaces(text, colon + 1), end);
       if (key === 'frozen' || key === 'always_changed') {
         if (value !== 'true' && value !== 'false') return undefined;
         if (key === 'frozen') stage.frozen = value === 'true';
@@ -128,58 +127,43 @@ export function readPlainStage(file: string, text: string, startLine: number): P
       continue;
     }
     // `key:` and its list on the lines below, indented more.
-    if (!LIST_KEYS.has(key) || colon + 1 !== end) return undefined;
+    if (!LIST_KEYS.has(key)) return undefined;
     at++;
-    let itemIndent = -1;
-    const seen = new Set<string>();
+    const itemIndent = at < count ? (indents[at] as number) : -1;
     const items: StagePath[] = [];
-    while (at < lines.length) {
-      const itemLine = lines[at] as string;
-      const itemAt = indentOf(itemLine);
-      if (itemAt === itemLine.length) {
-        at++;
-        continue;
-      }
-      if (itemAt <= keyIndent) break;
-      if (itemIndent < 0) itemIndent = itemAt;
-      if (itemAt !== itemIndent || itemLine.charCodeAt(itemAt) !== 45 || itemLine.charCodeAt(itemAt + 1) !== 32) return undefined;
-      const from = skipSpaces(itemLine, itemAt + 1);
-      const to = contentEnd(itemLine);
-      let value = itemLine.slice(from, to);
-      let flags: Record<string, boolean> | undefined;
-      const itemLineAt = at;
+    while (at < count && (indents[at] as number) > keyIndent) {
+      const dash = lineStart(at) + itemIndent;
+      if (indents[at] !== itemIndent || text.charCodeAt(dash) !== 45 || text.charCodeAt(dash + 1) !== 32) return undefined;
+      const valueFrom = skipSpaces(text, dash + 1);
+      const valueEnd = ends[at] as number;
+      const itemLine = at;
       at++;
-      if (value.endsWith(':') && FLAGGED_LISTS.has(key)) {
+      let flags: Record<string, boolean> | undefined;
+      let pathEnd = valueEnd;
+      if (text.charCodeAt(valueEnd - 1) === 58 && FLAGGED_LISTS.has(key)) {
         // `- path:` with its flags below it, indented past the path.
-        value = value.slice(0, -1);
+        pathEnd = valueEnd - 1;
         flags = {};
-        let flagIndent = -1;
-        while (at < lines.length) {
-          const flagLine = lines[at] as string;
-          const flagAt = indentOf(flagLine);
-          if (flagAt === flagLine.length) {
-            at++;
-            continue;
-          }
-          if (flagAt <= itemIndent) break;
-          if (flagIndent < 0) flagIndent = flagAt;
-          if (flagAt !== flagIndent || flagAt <= from) return undefined;
-          const flagEnd = contentEnd(flagLine);
-          const flagColon = flagLine.indexOf(':', flagAt);
-          const flag = flagLine.slice(flagAt, flagColon);
-          const flagValue = flagLine.slice(flagColon + 1, flagEnd);
-          if (flagColon < 0 || !BOOLEAN_FLAGS.has(flag) || Object.hasOwn(flags, flag)) return undefined;
+        const flagIndent = at < count ? (indents[at] as number) : -1;
+        if (flagIndent <= valueFrom - lineStart(itemLine)) return undefined;
+        while (at < count && (indents[at] as number) > itemIndent) {
+          if (indents[at] !== flagIndent) return undefined;
+          const flagFrom = lineStart(at) + flagIndent;
+          const flagColon = text.indexOf(':', flagFrom);
+          if (flagColon < 0 || flagColon >= (ends[at] as number)) return undefined;
+          const flag = text.slice(flagFrom, flagColon);
+          const flagValue = text.slice(flagColon + 1, ends[at]);
+          if (!BOOLEAN_FLAGS.has(flag) || Object.hasOwn(flags, flag)) return undefined;
           if (flagValue !== ' true' && flagValue !== ' false') return undefined;
           flags[flag] = flagValue === ' true';
           resolveSteps++;
           at++;
         }
-        if (flagIndent < 0) return undefined;
       }
-      if (!isPlainString(value) || seen.has(value)) return undefined;
-      seen.add(value);
+      const value = text.slice(valueFrom, pathEnd);
+      if (!isPlainString(value) || listed(items, value)) return undefined;
       resolveSteps++;
-      const span = spanOf(itemLineAt, from, from + value.length);
+      const span = spanOf(itemLine, valueFrom, pathEnd);
       items.push(flags === undefined ? { path: value, span } : { path: value, span, flags });
     }
     if (items.length === 0) return undefined;
@@ -187,8 +171,49 @@ export function readPlainStage(file: string, text: string, startLine: number): P
     else if (key === 'params') stage.params = items.map((item) => ({ file: DEFAULT_PARAMS_FILE, key: item.path, span: item.span }));
     else stage[key as 'deps' | 'outs' | 'metrics' | 'plots'] = items;
   }
-  if (!keys.has('cmd')) return undefined;
+  if ((keys & 1) === 0) return undefined;
   return { name, stage, resolveSteps };
+}
+
+/** The lines of the block being read that hold something: offset, spaces before it, end before trailing spaces, number. */
+let starts: Int32Array = new Int32Array(64);
+let indents: Int32Array = new Int32Array(64);
+let ends: Int32Array = new Int32Array(64);
+let numbers: Int32Array = new Int32Array(64);
+
+/** Fills the line table with the block's non-blank lines; their count. */
+function scanLines(text: string): number {
+  let count = 0;
+  let number = 0;
+  for (let start = 0; start < text.length; number++) {
+    const newline = text.indexOf('\n', start);
+    const lineEnd = newline < 0 ? text.length : newline;
+    let first = start;
+    while (first < lineEnd && text.charCodeAt(first) === 32) first++;
+    if (first < lineEnd) {
+      if (count === starts.length) {
+        starts = grown(starts);
+        indents = grown(indents);
+        ends = grown(ends);
+        numbers = grown(numbers);
+      }
+      let end = lineEnd;
+      while (text.charCodeAt(end - 1) === 32) end--;
+      starts[count] = start;
+      indents[count] = first - start;
+      ends[count] = end;
+      numbers[count] = number;
+      count++;
+    }
+    start = lineEnd + 1;
+  }
+  return count;
+}
+
+function grown(table: Int32Array): Int32Array {
+  const larger = new Int32Array(table.length * 2);
+  larger.set(table);
+  return larger;
 }
 
 let lastFile = '';
@@ -203,22 +228,24 @@ function folderOf(file: string): string {
   return lastFolder;
 }
 
-function indentOf(line: string): number {
-  let indent = 0;
-  while (line.charCodeAt(indent) === 32) indent++;
-  return indent;
+/** Whether a list already holds the path (lists are short; a long one is indexed on the way). */
+function listed(items: StagePath[], path: string): boolean {
+  if (items.length < 16) {
+    for (const item of items) if (item.path === path) return true;
+    return false;
+  }
+  let index = indexes.get(items);
+  if (index === undefined) indexes.set(items, (index = new Set(items.map((item) => item.path))));
+  if (index.has(path)) return true;
+  index.add(path);
+  return false;
 }
 
-/** Where a line's content ends: before its trailing spaces. */
-function contentEnd(line: string): number {
-  let end = line.length;
-  while (end > 0 && line.charCodeAt(end - 1) === 32) end--;
-  return end;
-}
+const indexes = new WeakMap<StagePath[], Set<string>>();
 
-function skipSpaces(line: string, from: number): number {
+function skipSpaces(text: string, from: number): number {
   let at = from;
-  while (line.charCodeAt(at) === 32) at++;
+  while (text.charCodeAt(at) === 32) at++;
   return at;
 }
 
@@ -227,13 +254,11 @@ function skipSpaces(line: string, from: number): number {
  * comment, no `key: value`, not ending as a key, and not a null, boolean or number.
  */
 function isPlainString(value: string): boolean {
-  return (
-    value.length > 0 &&
-    !INDICATOR_START.test(value) &&
-    !value.includes(' #') &&
-    !value.includes(': ') &&
-    !value.endsWith(':') &&
-    !value.endsWith(' ') &&
-    plainScalarIsString(value)
-  );
+  return PLAIN_STRING.test(value) && plainScalarIsString(value);
 }
+
+/**
+ * No indicator first; a colon only before a non-space (not `key: value`, not a key's end); a space
+ * only before something that is not a comment's `#` (and not at the end).
+ */
+const PLAIN_STRING = /^(?![-?:,[\]{}#&*!|>'"%@`])(?:[^: ]|:(?=[^ ])| (?=[^ #]| +[^ #]))+$/;

@@ -91,13 +91,15 @@ interface Tag {
   resolve: (value: string, onError: (message: string) => void, options: object) => unknown;
 }
 
-const schemaTags = (): { tags: Tag[]; string: Tag; core: boolean } => {
+const schemaTags = (): { tags: Tag[]; tested: Tag[]; string: Tag; core: boolean } => {
   const schema = new Document(null, OPTIONS).schema as unknown as { tags: Tag[] };
   const string = schema.tags.find((t) => t.tag === 'tag:yaml.org,2002:str');
   if (string === undefined) throw new Error('the yaml library has no string tag');
-  const tests = schema.tags.filter((t) => t.default === true && t.test !== undefined).map((t) => t.test?.source);
+  // The tags a plain scalar may resolve to, in the library's order (the first whose test passes).
+  const tested = schema.tags.filter((t) => t.default === true && t.test !== undefined);
+  const tests = tested.map((t) => t.test?.source);
   const core = tests.length === CORE_TESTS.size && tests.every((source) => source !== undefined && CORE_TESTS.has(source));
-  return { tags: schema.tags, string, core };
+  return { tags: schema.tags, tested, string, core };
 };
 
 /**
@@ -134,7 +136,8 @@ function plainTag(source: string): Tag {
   const first = source.charCodeAt(0);
   // A plain scalar that cannot start a null, boolean or number is a string (most of a dvc.yaml).
   if (source.length > 0 && tags.core && (first >= 128 || NON_STRING_START[first] === 0)) return tags.string;
-  return tags.tags.find((t) => t.default === true && t.test?.test(source)) ?? tags.string;
+  for (const tag of tags.tested) if (tag.test?.test(source) === true) return tag;
+  return tags.string;
 }
 
 let options: Document['options'] | undefined;
@@ -436,6 +439,9 @@ export function readBlockYamlValue(text: string): { value: Record<string, unknow
   }
 }
 
+/** Plain scalars that are not strings, by source, with the value the library resolves them to. */
+const resolvedValues = new Map<string, { value: unknown }>();
+
 class ValueReader extends LineReader {
   constructor(text: string) {
     super(text, false);
@@ -531,7 +537,17 @@ class ValueReader extends LineReader {
 
   /** A plain scalar's value, as the library resolves it (some tags give a node, some a value). */
   private resolvePlain(source: string): unknown {
-    const resolved = plainTag(source).resolve(source, unsupported, this.docOptions);
-    return isScalar(resolved) ? resolved.value : resolved;
+    const known = resolvedValues.get(source);
+    if (known !== undefined) return known.value;
+    const tag = plainTag(source);
+    const resolved = tag.resolve(source, unsupported, this.docOptions);
+    const value = isScalar(resolved) ? resolved.value : resolved;
+    // Numbers, booleans and nulls repeat across a params file (`lr: 0.01`, `seed: 42`) and cost
+    // the tag tests; the value of a source is always the same.
+    if (tag !== tags?.string && (value === null || typeof value !== 'object')) {
+      if (resolvedValues.size >= 4096) resolvedValues.clear();
+      resolvedValues.set(source, { value });
+    }
+    return value;
   }
 }
