@@ -15,7 +15,9 @@ function dump(node: unknown): unknown {
   if (isScalar(node)) {
     const { value, range, type, source, format, tag } = node;
     const digits = (node as { minFractionDigits?: number }).minFractionDigits;
-    return { range, value: Number.isNaN(value) ? 'NaN' : value, type, source, format, tag, digits, kind: node.constructor.name };
+    // The value's own kind too: a node wrapped in a node would print as its value.
+    const valueKind = value !== null && typeof value === 'object' ? (value as object).constructor.name : typeof value;
+    return { range, value: Number.isNaN(value) ? 'NaN' : value, valueKind, type, source, format, tag, digits, kind: node.constructor.name };
   }
   return { other: String(node) };
 }

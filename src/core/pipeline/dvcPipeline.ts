@@ -4,6 +4,7 @@ import { SOURCE, type Finding, type Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
 import { parseParamsDocument } from '../params/paramLookup';
 import { ContentCache } from '../yaml/contentCache';
+import { isBlockDocument } from '../yaml/fastBlockYaml';
 import { parseYamlCached, type ParsedYaml } from '../yaml/parseYaml';
 import {
   interpolateString,
@@ -100,7 +101,8 @@ export function clearPipelineCache(): void {
  * hover and completion read.
  *
  * `contextWhenUsed` (for validation, which reads only the stages and the problems) leaves the
- * interpolation context empty when nothing in the text can read it: no `${` and no `vars`. Loading
+ * interpolation context empty when nothing in a document of the fast reader (no escapes) can read
+ * it: no `${` and no `vars`. Loading
  * params.yaml into it reports nothing by itself, so the stages and the problems are the same; only
  * `context` and `contextSources`, which completion and go-to-definition read, are left empty.
  */
@@ -111,7 +113,9 @@ export async function parseDvcPipelineUncached(
   options: { contextWhenUsed?: boolean } = {},
 ): Promise<DvcPipelineParse> {
   try {
-    const contextUnused = options.contextWhenUsed === true && !parsed.text.includes('${') && !parsed.text.includes('vars');
+    // Only where the text is what the nodes hold: a document of the fast reader has no escapes.
+    const contextUnused =
+      options.contextWhenUsed === true && isBlockDocument(parsed.doc) && !parsed.text.includes('${') && !parsed.text.includes('vars');
     return await parsePipeline(file, parsed, files, !contextUnused);
   } catch (error) {
     // Nesting deep enough to exhaust the stack (with aliases multiplying it) is refused, not thrown.

@@ -112,8 +112,9 @@ export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
       continue;
     }
     byPath.set(entry.path, [entry]);
-    for (let cut = entry.path.lastIndexOf(sep); cut > 0; cut = entry.path.lastIndexOf(sep, cut - 1)) {
-      const folder = entry.path.slice(0, cut);
+    for (let cut = entry.path.lastIndexOf(sep); cut >= 0; cut = cut === 0 ? -1 : entry.path.lastIndexOf(sep, cut - 1)) {
+      // The root is written with its separator (`/`), any other folder without a trailing one.
+      const folder = cut === 0 ? sep : entry.path.slice(0, cut);
       if (folders.has(folder)) break;
       folders.add(folder);
     }
@@ -134,7 +135,7 @@ export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
     }
   }
   // An out lies inside another only when that one is a folder holding outs (`data` or `data/`).
-  if ([...byPath.keys()].some((path) => folders.has(path.endsWith(sep) ? path.slice(0, -1) : path))) {
+  if ([...byPath.keys()].some((path) => folders.has(path.length > 1 && path.endsWith(sep) ? path.slice(0, -1) : path))) {
     const all = sorted();
     for (let i = 0; i < all.length; i++) {
       const outer = all[i];

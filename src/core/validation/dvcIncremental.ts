@@ -88,6 +88,8 @@ export interface DvcSnapshot {
   header: string;
   trailer: string;
   headerFindings: Finding[];
+  trailerFindings: Finding[];
+  trailerLine: number;
   blocks: { hash: string; startLine: number; lineCount: number; key: unknown; findings: Finding[]; stages: PipelineStage[] }[];
   /** Input files and the hash of their text (null: not there). */
   texts: [string, string | null][];
@@ -95,7 +97,7 @@ export interface DvcSnapshot {
   resolveSteps: number;
 }
 
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 
 /** The snapshot of what the last validation of `path` left, when it can be split by stage. */
 export function dvcSnapshot(path: string): DvcSnapshot | undefined {
@@ -109,6 +111,8 @@ export function dvcSnapshot(path: string): DvcSnapshot | undefined {
     header: stages.header,
     trailer: stages.trailer,
     headerFindings: stages.headerFindings,
+    trailerFindings: stages.trailerFindings,
+    trailerLine: stages.trailerLine,
     // A block's hash is kept on it: the blocks an edit did not touch are not hashed again.
     blocks: stages.blocks.map((b) => ({
       hash: (b.hash ??= hashOf(b.text)),
@@ -159,6 +163,8 @@ export function restoreDvcSnapshot(snapshot: unknown): boolean {
     header: snapshot.header,
     trailer: snapshot.trailer,
     headerFindings: snapshot.headerFindings,
+    trailerFindings: snapshot.trailerFindings,
+    trailerLine: snapshot.trailerLine,
     blocks: snapshot.blocks.map((b) => ({ text: '', ...b })),
     inputs: {
       texts: new Map(snapshot.texts.map(([file, hash]) => [file, hash ?? undefined])),
@@ -183,6 +189,8 @@ function isSnapshot(value: unknown): value is DvcSnapshot {
     typeof v.header === 'string' &&
     typeof v.trailer === 'string' &&
     Array.isArray(v.headerFindings) &&
+    Array.isArray(v.trailerFindings) &&
+    Number.isInteger(v.trailerLine) &&
     Array.isArray(v.blocks) &&
     v.blocks.every(
       (b) =>
@@ -259,7 +267,11 @@ interface StagesState {
   kind: 'stages';
   header: string;
   trailer: string;
+  /** Findings on the header's lines. */
   headerFindings: Finding[];
+  /** Findings on the trailer's lines, as they were when it started at `trailerLine`. */
+  trailerFindings: Finding[];
+  trailerLine: number;
   blocks: BlockResult[];
   inputs: Inputs;
   /** Budgets spent: an upper bound (blocks that left are not subtracted). */
@@ -353,6 +365,7 @@ async function assemble(path: string, state: StagesState, files: FileAccess): Pr
     for (const finding of block.findings) findings.push(finding);
     for (const stage of block.stages) stages.push(stage);
   }
+  for (const finding of state.trailerFindings) findings.push(finding);
   return [...findings, ...(await graphOf(path, stages, files))];
 }
 
@@ -410,6 +423,9 @@ async function nextState(
     header: layout.header,
     trailer: layout.trailer,
     headerFindings: earlier.headerFindings,
+    // The trailer follows the last stage, which the edit may have made longer or shorter.
+    trailerFindings: earlier.trailerFindings.map((f) => movedFinding(f, trailerLineOf(layout) - earlier.trailerLine)),
+    trailerLine: trailerLineOf(layout),
     blocks,
     inputs,
     resolveSteps,
@@ -495,8 +511,7 @@ async function firstByStages(path: string, text: string, files: FileAccess): Pro
     line += block.lineCount;
   }
   const trailerLine = line;
-  const last = layout.blocks[layout.blocks.length - 1] as Block;
-  const trailerShift = last.startLine + last.lineCount - trailerLine;
+  const trailerShift = trailerLineOf(layout) - trailerLine;
   reduced += layout.trailer;
   const parsed = parseYaml(path, reduced, { fast: true });
   if (!isBlockDocument(parsed.doc) || parsed.findings.length > 0) return undefined;
@@ -544,13 +559,14 @@ async function firstByStages(path: string, text: string, files: FileAccess): Pro
     return lo;
   };
   const headerFindings: Finding[] = [];
+  const trailerFindings: Finding[] = [];
   for (const finding of local.findings) {
     const { start, end } = finding.range;
     const part = partAt(start.line);
     // A range may end at the start of the line after its part.
     if (end.line > start.line && partAt(end.character === 0 ? end.line - 1 : end.line) !== part) return undefined;
     if (part === HEADER) headerFindings.push(finding);
-    else if (part === TRAILER) headerFindings.push(movedFinding(finding, trailerShift));
+    else if (part === TRAILER) trailerFindings.push(movedFinding(finding, trailerShift));
     else {
       const { block, line: first } = parts[part] as { block: Block; line: number };
       (otherResults[part] as BlockResult).findings.push(movedFinding(finding, block.startLine - first));
@@ -578,7 +594,17 @@ async function firstByStages(path: string, text: string, files: FileAccess): Pro
   const resolveSteps = budgets.resolveSteps + plain.reduce((sum, read) => sum + (read?.resolveSteps ?? 0), 0);
   const generatedStages = budgets.generatedStages + plainStages.length;
   if (resolveSteps >= MAX_RESOLVE_STEPS || generatedStages >= MAX_GENERATED_STAGES) return undefined;
-  return { kind: 'stages', header: layout.header, trailer: layout.trailer, headerFindings, blocks, inputs, resolveSteps };
+  return {
+    kind: 'stages',
+    header: layout.header,
+    trailer: layout.trailer,
+    headerFindings,
+    trailerFindings,
+    trailerLine: trailerLineOf(layout),
+    blocks,
+    inputs,
+    resolveSteps,
+  };
 }
 
 /**
@@ -586,6 +612,12 @@ async function firstByStages(path: string, text: string, files: FileAccess): Pro
  * hover, completion and outline requests that follow an open.
  */
 export const MIN_PLAIN_STAGES = 32;
+
+/** The first line of the trailer: the line after the last stage block. */
+function trailerLineOf(layout: Layout): number {
+  const last = layout.blocks[layout.blocks.length - 1];
+  return last === undefined ? layout.headerLines : last.startLine + last.lineCount;
+}
 
 const HEADER = -1;
 const TRAILER = -2;
@@ -625,10 +657,13 @@ function splitWhole(whole: WholeState): StagesState | undefined {
     stages: [],
   }));
   const headerFindings: Finding[] = [];
+  const trailerFindings: Finding[] = [];
+  const trailerLine = trailerLineOf(layout);
   for (const finding of whole.findings) {
     const block = blockAt(blocks, finding.range.start.line);
-    if (block === undefined) headerFindings.push(finding);
-    else block.findings.push(finding);
+    if (block !== undefined) block.findings.push(finding);
+    else if (finding.range.start.line >= trailerLine) trailerFindings.push(finding);
+    else headerFindings.push(finding);
   }
   for (const stage of whole.stages) {
     const block = stage.span === undefined ? undefined : blockAt(blocks, stage.span.range.start.line);
@@ -640,6 +675,8 @@ function splitWhole(whole: WholeState): StagesState | undefined {
     header: layout.header,
     trailer: layout.trailer,
     headerFindings,
+    trailerFindings,
+    trailerLine,
     blocks,
     inputs: whole.inputs,
     resolveSteps: whole.budgets.resolveSteps,

@@ -62,7 +62,9 @@ const PRINTABLE_TEXT = /^[\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$/;
  * with its key, CR line ends) gives undefined, and the block is read by the library as before.
  */
 export function readPlainStage(file: string, text: string, startLine: number): PlainStage | undefined {
-  if (text.includes('${') || !PRINTABLE_TEXT.test(text)) return undefined;
+  // What the fast reader leaves to the library too (a BOM anywhere), so a file of these stages and
+  // of parts it reads is one it reads.
+  if (text.includes('${') || text.includes('\uFEFF') || !PRINTABLE_TEXT.test(text)) return undefined;
   const count = scanLines(text);
   let at = 0;
   // Comments above the name, lined up with it, as the fast reader reads them.
@@ -74,7 +76,7 @@ export function readPlainStage(file: string, text: string, startLine: number): P
   const nameEnd = ends[at] as number;
   if (stageIndent === 0 || text.charCodeAt(nameEnd - 1) !== 58) return undefined;
   const name = text.slice(nameFrom, nameEnd - 1);
-  if (!isPlainString(name)) return undefined;
+  if (!isPlainKey(name)) return undefined;
   const lineStart = (line: number): number => starts[line] as number;
   const spanOf = (line: number, from: number, to: number): SourceSpan => {
     const lineNumber = startLine + (numbers[line] as number);
@@ -161,7 +163,7 @@ export function readPlainStage(file: string, text: string, startLine: number): P
         }
       }
       const value = text.slice(valueFrom, pathEnd);
-      if (!isPlainString(value) || listed(items, value)) return undefined;
+      if (!(flags === undefined ? isPlainString(value) : isPlainKey(value)) || listed(items, value)) return undefined;
       resolveSteps++;
       const span = spanOf(itemLine, valueFrom, pathEnd);
       items.push(flags === undefined ? { path: value, span } : { path: value, span, flags });
@@ -255,6 +257,14 @@ function skipSpaces(text: string, from: number): number {
  */
 function isPlainString(value: string): boolean {
   return PLAIN_STRING.test(value) && plainScalarIsString(value);
+}
+
+/**
+ * A plain string as a key: also not the merge key `<<`, and short enough for an implicit key (the
+ * library allows 1,024 characters, the fast reader 1,000).
+ */
+function isPlainKey(value: string): boolean {
+  return value.length < 1000 && value !== '<<' && isPlainString(value);
 }
 
 /**

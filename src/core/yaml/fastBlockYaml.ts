@@ -414,7 +414,9 @@ class BlockReader extends LineReader {
 
   /** The null of `key:` with nothing after it. */
   private emptyScalar(at: number): Scalar {
-    const scalar = new Scalar(plainTag('').resolve('', unsupported, this.docOptions));
+    const resolved = plainTag('').resolve('', unsupported, this.docOptions);
+    // The null tag gives a node of its own, as for `null` written out.
+    const scalar = isScalar(resolved) ? (resolved as Scalar) : new Scalar(resolved);
     scalar.range = [at, at, at];
     scalar.source = '';
     scalar.type = Scalar.PLAIN;

@@ -250,7 +250,14 @@ test('stage graph: edges, conflicts and neighbours as the plain scan of every ou
     './data',
     '.',
     'sub/y',
+    // From /p: the root, and a file in it.
+    '..',
+    '../x.txt',
   ];
+  // An out that is the root holds every other out.
+  const root = [{ file: FILE, stages: [stage('a', [], ['..']), stage('b', ['../p'], ['x.txt'])] }];
+  assert.deepEqual(buildStageGraph(root).conflicts, referenceGraph(root).conflicts);
+  assert.equal(buildStageGraph(root).conflicts.length, 1);
   const pick = (): string[] => Array.from({ length: rnd(3) }, () => paths[rnd(paths.length)] as string);
   for (let round = 0; round < 3000; round++) {
     const stages = Array.from({ length: 1 + rnd(6) }, (_, i) => {

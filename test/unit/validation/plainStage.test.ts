@@ -117,6 +117,11 @@ test('plain stage: what it does not read exactly is left to the library', () => 
     ['uneven keys', '  prep:\n    cmd: x\n     deps:\n      - a\n'],
     ['a key without a colon', '  prep:\n    cmd: x\n    half\n'],
     ['a nested mapping in a value', PLAIN.replace('--epochs 3', 'a: b')],
+    // What the fast reader leaves to the library: a file of plain stages must be one it reads.
+    ['the merge key as a name', PLAIN.replace('  train:', '  <<:')],
+    ['a name of 1,000 characters', PLAIN.replace('  train:', `  ${'n'.repeat(1000)}:`)],
+    ['a flagged path of 1,000 characters', PLAIN.replace('metrics/scores.json:', `${'m'.repeat(1000)}:`)],
+    ['a byte order mark', PLAIN.replace('models/model.pkl', 'models/model\uFEFF.pkl')],
   ];
   for (const [what, block] of declined) assert.equal(readPlainStage(FILE, block, 1), undefined, `${what} was read:\n${block}`);
 });
