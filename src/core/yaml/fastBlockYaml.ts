@@ -159,7 +159,16 @@ function unsupported(): never {
 }
 
 /** What a plain scalar (or key) cannot start with; `-`, `?` and `:` may when a non-space follows. */
-const INDICATOR = /^(?:[,[\]{}#&*!|>'"%@`]|[-?:](?: |$))/;
+const INDICATOR_CHARACTER = new Uint8Array(128);
+for (const c of ',[]{}#&*!|>\'"%@`') INDICATOR_CHARACTER[c.charCodeAt(0)] = 1;
+
+/** Whether the text at `from` starts with an indicator, the line ending at `end`. */
+function startsWithIndicator(text: string, from: number, end: number): boolean {
+  const c = text.charCodeAt(from);
+  if (c < 128 && INDICATOR_CHARACTER[c] === 1) return true;
+  if (c !== 45 && c !== 63 && c !== 58) return false;
+  return from + 1 >= end || text.charCodeAt(from + 1) === 32;
+}
 
 /** The lines of a text with content, and what both readers ask of them. */
 abstract class LineReader {
@@ -216,7 +225,7 @@ abstract class LineReader {
 
   /** Offset of the colon that ends the plain key starting at `from`. */
   protected keyEnd(from: number, end: number): number {
-    if (INDICATOR.test(this.text.slice(from, from + 2)) || this.text.charCodeAt(from) === 45) unsupported();
+    if (startsWithIndicator(this.text, from, end) || this.text.charCodeAt(from) === 45) unsupported();
     for (let i = from; i < Math.min(end, from + 1000); i++) {
       const c = this.text.charCodeAt(i);
       if (c === 58 && (i + 1 >= end || this.text.charCodeAt(i + 1) === 32)) {
@@ -242,7 +251,7 @@ abstract class LineReader {
 
   /** The end of a plain scalar starting at `from` on this line (before a comment and spaces). */
   protected plainEnd(from: number, line: Line): number {
-    if (INDICATOR.test(this.text.slice(from, Math.min(from + 2, line.end)))) unsupported();
+    if (startsWithIndicator(this.text, from, line.end)) unsupported();
     let end = line.end;
     for (let i = from; i < line.end; i++) {
       const c = this.text.charCodeAt(i);
