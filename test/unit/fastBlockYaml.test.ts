@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { yamlFixtureFiles } from '../support/fuzzInputs';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { parseBlockYaml } from '../../src/core/yaml/fastBlockYaml';
+import { parseBlockYaml, readBlockYamlValue } from '../../src/core/yaml/fastBlockYaml';
 
 // The fast reader must build exactly the nodes the yaml library builds (what every check reads:
 // classes, values, ranges, scalar styles, sources and formats), or decline.
@@ -15,7 +15,9 @@ function dump(node: unknown): unknown {
   if (isScalar(node)) {
     const { value, range, type, source, format, tag } = node;
     const digits = (node as { minFractionDigits?: number }).minFractionDigits;
-    return { range, value: Number.isNaN(value) ? 'NaN' : value, type, source, format, tag, digits, kind: node.constructor.name };
+    // The value's own kind too: a node wrapped in a node would print as its value.
+    const valueKind = value !== null && typeof value === 'object' ? (value as object).constructor.name : typeof value;
+    return { range, value: Number.isNaN(value) ? 'NaN' : value, valueKind, type, source, format, tag, digits, kind: node.constructor.name };
   }
   return { other: String(node) };
 }
@@ -101,7 +103,8 @@ test('fast YAML reader: declines what it does not read exactly, so the library r
   for (const text of declined) assert.equal(parseBlockYaml(text), undefined, JSON.stringify(text));
 });
 
-test('fast YAML reader: the same nodes as the library for 4,000 generated block documents', () => {
+/** Block YAML documents as users write them, with scalars of every core type, blank lines and comments. */
+function generatedDocuments(count: number): string[] {
   let seed = 7;
   const rnd = (n: number): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -140,11 +143,18 @@ test('fast YAML reader: the same nodes as the library for 4,000 generated block 
       if (comments && rnd(8) === 0) out.push(`${' '.repeat(rnd(6))}# comment`);
     }
   };
-  let accepted = 0;
-  for (let t = 0; t < 4000; t++) {
+  const texts: string[] = [];
+  for (let t = 0; t < count; t++) {
     const out: string[] = rnd(4) === 0 ? ['# head'] : [];
     generate(0, 0, out, t % 2 === 0);
-    const text = `${out.join('\n')}${rnd(3) === 0 ? '' : '\n'}`;
+    texts.push(`${out.join('\n')}${rnd(3) === 0 ? '' : '\n'}`);
+  }
+  return texts;
+}
+
+test('fast YAML reader: the same nodes as the library for 4,000 generated block documents', () => {
+  let accepted = 0;
+  for (const text of generatedDocuments(4000)) {
     const result = compare(text);
     if (result === undefined) continue;
     accepted++;
@@ -152,4 +162,59 @@ test('fast YAML reader: the same nodes as the library for 4,000 generated block 
     assert.ok(result.same, JSON.stringify(text));
   }
   assert.ok(accepted >= 1000, `only ${accepted} of 4,000 documents were read by the fast reader`);
+});
+
+/** The library's value of a text it reads without an error or a warning; undefined otherwise. */
+function libraryValue(text: string): unknown {
+  const lib = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  return lib.errors.length === 0 && lib.warnings.length === 0 ? lib.toJS() : undefined;
+}
+
+test('fast YAML values: what toJS() gives for the fixtures and 4,000 generated documents, comments anywhere', () => {
+  let accepted = 0;
+  let asFastReader = 0;
+  const texts = [...yamlFixtureFiles().map((file) => readFileSync(file, 'utf8')), ...generatedDocuments(4000)];
+  for (const text of texts) {
+    const read = readBlockYamlValue(text);
+    if (parseBlockYaml(text) !== undefined && read !== undefined) asFastReader++;
+    if (read === undefined) continue;
+    accepted++;
+    assert.deepStrictEqual(read.value, libraryValue(text), JSON.stringify(text));
+  }
+  assert.ok(accepted >= 1000, `only ${accepted} documents were read`);
+  assert.ok(asFastReader >= 800, `only ${asFastReader} documents were read by both readers`);
+  // Comments the fast reader declines (they move the library's ranges) change no value.
+  const commented = 'a:\n  b: 1\n    # deeper than the next key\nc: # after a colon\nd:\n  - x\n# at the end\n';
+  assert.equal(parseBlockYaml(commented), undefined);
+  assert.deepStrictEqual(readBlockYamlValue(commented)?.value, libraryValue(commented));
+  assert.deepStrictEqual(readBlockYamlValue('toString: x\nvalueOf:\n  - 1\n')?.value, libraryValue('toString: x\nvalueOf:\n  - 1\n'));
+});
+
+test('fast YAML values: declines what the fast reader declines, keys that are not plain strings, and __proto__', () => {
+  const declined = [
+    'a: &x 1\nb: *x\n',
+    'a: !!str 1\n',
+    'a: |\n  text\n',
+    'a: {b: 1}\n',
+    'a:\n\tb: 1\n',
+    'a: 1\r\nb: 2\r\n',
+    '\uFEFFa: 1\n',
+    'a: 1\na: 2\n',
+    'a: one\n  two\n',
+    'a: "x\\ty"\n',
+    "a: 'it''s'\n",
+    'a: b: c\n',
+    'a: 1\n---\nb: 2\n',
+    '- 1\n- 2\n',
+    '',
+    '# only a comment\n',
+    '"a": 1\n',
+    '? a\n: 1\n',
+    '1: one\n',
+    'true: yes\n',
+    '~: nothing\n',
+    '__proto__: own\n',
+    'a:\n  -\nb: 1\n',
+  ];
+  for (const text of declined) assert.equal(readBlockYamlValue(text), undefined, JSON.stringify(text));
 });

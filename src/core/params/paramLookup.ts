@@ -1,7 +1,7 @@
 import { parseDocument, type Document } from 'yaml';
 import type { FileAccess } from '../fileAccess';
 import { ContentCache } from '../yaml/contentCache';
-import { isBlockDocument, parseBlockYaml, plainOfBlockDocument } from '../yaml/fastBlockYaml';
+import { isBlockDocument, parseBlockYaml, plainOfBlockDocument, readBlockYamlValue } from '../yaml/fastBlockYaml';
 
 /**
  * Looks a dotted param key up the way DVC does: nested mappings by own key, numeric segments index
@@ -36,6 +36,8 @@ export async function readStructuredFile(path: string, files: FileAccess): Promi
 /** `readStructuredFile` of a text already read. */
 export function structuredValue(path: string, text: string): unknown {
   return structuredFiles.get(path, text, () => {
+    const plain = plainParamsValue(path, text);
+    if (plain !== undefined) return plain.value;
     const doc = parseParamsDocument(path, text);
     if (doc.errors.length > 0) return undefined;
     try {
@@ -45,6 +47,16 @@ export function structuredValue(path: string, text: string): unknown {
     }
   });
 }
+
+/**
+ * The value of a params file in plain block YAML (most are), read straight into values without a
+ * document; undefined for any other text. Cached by path and text, shared, so read-only.
+ */
+export function plainParamsValue(path: string, text: string): { value: Record<string, unknown> } | undefined {
+  return plainValues.get(path, text, () => readBlockYamlValue(text));
+}
+
+const plainValues = new ContentCache<{ value: Record<string, unknown> } | undefined>(16);
 
 /**
  * A params, vars or metrics file as a YAML document (duplicate keys keep the last value, as DVC's

@@ -4,6 +4,7 @@ import { SOURCE, type Finding, type Range } from '../diagnostic';
 import type { FileAccess } from '../fileAccess';
 import { parseParamsDocument } from '../params/paramLookup';
 import { ContentCache } from '../yaml/contentCache';
+import { isBlockDocument } from '../yaml/fastBlockYaml';
 import { parseYamlCached, type ParsedYaml } from '../yaml/parseYaml';
 import {
   interpolateString,
@@ -98,10 +99,24 @@ export function clearPipelineCache(): void {
  * `parseDvcPipeline` without the cache of last parses: for a document made from part of a dvc.yaml
  * (one stage with the file's other keys), which must not replace the parse of the whole file that
  * hover and completion read.
+ *
+ * `contextWhenUsed` (for validation, which reads only the stages and the problems) leaves the
+ * interpolation context empty when nothing in a document of the fast reader (no escapes) can read
+ * it: no `${` and no `vars`. Loading
+ * params.yaml into it reports nothing by itself, so the stages and the problems are the same; only
+ * `context` and `contextSources`, which completion and go-to-definition read, are left empty.
  */
-export async function parseDvcPipelineUncached(file: string, parsed: ParsedYaml, files: FileAccess): Promise<DvcPipelineParse> {
+export async function parseDvcPipelineUncached(
+  file: string,
+  parsed: ParsedYaml,
+  files: FileAccess,
+  options: { contextWhenUsed?: boolean } = {},
+): Promise<DvcPipelineParse> {
   try {
-    return await parsePipeline(file, parsed, files);
+    // Only where the text is what the nodes hold: a document of the fast reader has no escapes.
+    const contextUnused =
+      options.contextWhenUsed === true && isBlockDocument(parsed.doc) && !parsed.text.includes('${') && !parsed.text.includes('vars');
+    return await parsePipeline(file, parsed, files, !contextUnused);
   } catch (error) {
     // Nesting deep enough to exhaust the stack (with aliases multiplying it) is refused, not thrown.
     if (!(error instanceof RangeError)) throw error;
@@ -117,8 +132,8 @@ export async function parseDvcPipelineUncached(file: string, parsed: ParsedYaml,
   }
 }
 
-async function parsePipeline(file: string, parsed: ParsedYaml, files: FileAccess): Promise<DvcPipelineParse> {
-  const parser = new PipelineParser(parsed, files);
+async function parsePipeline(file: string, parsed: ParsedYaml, files: FileAccess, loadContext = true): Promise<DvcPipelineParse> {
+  const parser = new PipelineParser(parsed, files, loadContext);
   const stages = await parser.parse();
   const globalContext = parser.globalContext;
   let context: Record<string, unknown> | undefined;
@@ -180,6 +195,8 @@ class PipelineParser {
   constructor(
     private readonly yaml: ParsedYaml,
     private readonly files: FileAccess,
+    /** Whether to load params.yaml and `vars` into the context (see `parseDvcPipelineUncached`). */
+    private readonly loadContext = true,
   ) {
     this.dir = dirname(yaml.file);
   }
@@ -205,8 +222,10 @@ class PipelineParser {
     if (!isMap(root)) return [];
     const varsNode = this.pairOf(root, 'vars');
     const context: CtxDict = {};
-    await this.loadParamsFileInto(context, this.globalImports, DEFAULT_PARAMS_FILE, this.dir, undefined, true);
-    if (varsNode) await this.loadVars(context, this.globalImports, varsNode.value, this.dir);
+    if (this.loadContext) {
+      await this.loadParamsFileInto(context, this.globalImports, DEFAULT_PARAMS_FILE, this.dir, undefined, true);
+      if (varsNode) await this.loadVars(context, this.globalImports, varsNode.value, this.dir);
+    }
     this.globalContext = context;
     this.recordSources = false;
     const stagesPair = this.pairOf(root, 'stages');

@@ -49,21 +49,11 @@ export function stagePathOf(stage: PipelineStage, path: string): string {
 
 /** A relative POSIX path without `.`, `..` or empty segments (a trailing slash is kept by join too). */
 function isPlainRelative(path: string): boolean {
-  return (
-    sep === '/' &&
-    path.length > 0 &&
-    path.charCodeAt(0) !== 47 &&
-    path !== '.' &&
-    path !== '..' &&
-    !path.startsWith('./') &&
-    !path.startsWith('../') &&
-    !path.endsWith('/.') &&
-    !path.endsWith('/..') &&
-    !path.includes('/./') &&
-    !path.includes('/../') &&
-    !path.includes('//')
-  );
+  return sep === '/' && PLAIN_RELATIVE.test(path);
 }
+
+/** Not empty, not absolute, no `.` or `..` segment, no `//`. */
+const PLAIN_RELATIVE = /^(?!\/|\.\.?(?:\/|$))(?![^]*(?:\/\.\.?(?:\/|$)|\/\/))[^]/;
 
 let lastFolder = '';
 let lastFolderNormalized = false;
@@ -105,17 +95,36 @@ export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
     for (const stage of pipeline.stages) {
       const id = stageId(pipeline.file, stage.name);
       nodes.set(id, { id, file: pipeline.file, stage });
-      for (const out of producedPaths(stage)) outs.push({ id, path: stagePathOf(stage, out.path), out });
+      for (const list of [stage.outs, stage.metrics, stage.plots]) {
+        for (const out of list) outs.push({ id, path: stagePathOf(stage, out.path), out });
+      }
     }
   }
   const byPath = new Map<string, { id: string; path: string; out: StagePath }[]>();
   let shortestOut = Infinity;
+  // Every folder that holds an out: only a dep or an out that is one of them can contain outs.
+  const folders = new Set<string>();
   for (const entry of outs) {
     if (entry.path.length < shortestOut) shortestOut = entry.path.length;
     const same = byPath.get(entry.path);
-    if (same) same.push(entry);
-    else byPath.set(entry.path, [entry]);
+    if (same) {
+      same.push(entry);
+      continue;
+    }
+    byPath.set(entry.path, [entry]);
+    for (let cut = entry.path.lastIndexOf(sep); cut >= 0; cut = cut === 0 ? -1 : entry.path.lastIndexOf(sep, cut - 1)) {
+      // The root is written with its separator (`/`), any other folder without a trailing one.
+      const folder = cut === 0 ? sep : entry.path.slice(0, cut);
+      if (folders.has(folder)) break;
+      folders.add(folder);
+    }
   }
+  // The outs sorted by path, made only when a folder holding outs is itself an out or a dep.
+  let sortedOuts: { id: string; path: string; out: StagePath }[] | undefined;
+  const sorted = (): { id: string; path: string; out: StagePath }[] => {
+    sortedOuts ??= [...outs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return sortedOuts;
+  };
 
   const conflicts: OutConflict[] = [];
   for (const entries of byPath.values()) {
@@ -125,15 +134,18 @@ export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
       if (a && b) conflicts.push({ kind: 'duplicate', paths: [a.path, b.path], stages: [a.id, b.id], outs: [a.out, b.out] });
     }
   }
-  const sorted = [...outs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (let i = 0; i < sorted.length; i++) {
-    const outer = sorted[i];
-    if (!outer) continue;
-    for (let j = i + 1; j < sorted.length; j++) {
-      const inner = sorted[j];
-      if (!inner || !inner.path.startsWith(outer.path)) break;
-      if (isInside(inner.path, outer.path)) {
-        conflicts.push({ kind: 'overlap', paths: [outer.path, inner.path], stages: [outer.id, inner.id], outs: [outer.out, inner.out] });
+  // An out lies inside another only when that one is a folder holding outs (`data` or `data/`).
+  if ([...byPath.keys()].some((path) => folders.has(path.length > 1 && path.endsWith(sep) ? path.slice(0, -1) : path))) {
+    const all = sorted();
+    for (let i = 0; i < all.length; i++) {
+      const outer = all[i];
+      if (!outer) continue;
+      for (let j = i + 1; j < all.length; j++) {
+        const inner = all[j];
+        if (!inner || !inner.path.startsWith(outer.path)) break;
+        if (isInside(inner.path, outer.path)) {
+          conflicts.push({ kind: 'overlap', paths: [outer.path, inner.path], stages: [outer.id, inner.id], outs: [outer.out, inner.out] });
+        }
       }
     }
   }
@@ -145,14 +157,15 @@ export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
     upstream.set(id, new Set());
     downstream.set(id, new Set());
   }
+  const producers: string[] = [];
+  const add = (id: string): void => {
+    if (!producers.includes(id)) producers.push(id);
+  };
   for (const node of nodes.values()) {
     for (const dep of node.stage.deps) {
       const path = stagePathOf(node.stage, dep.path);
       // Most deps have one producer or none: a list, with the rare repeat skipped.
-      const producers: string[] = [];
-      const add = (id: string): void => {
-        if (!producers.includes(id)) producers.push(id);
-      };
+      producers.length = 0;
       for (const entry of byPath.get(path) ?? []) add(entry.id);
       // A dep inside an out folder (no out is shorter than the shortest out path), or a dep
       // folder holding an out.
@@ -163,11 +176,14 @@ export function buildStageGraph(pipelines: DvcPipeline[]): StageGraph {
         parent = parent.slice(0, cut);
         for (const entry of byPath.get(parent) ?? []) add(entry.id);
       }
-      const prefix = path + sep;
-      for (let k = lowerBound(sorted, prefix); k < sorted.length; k++) {
-        const entry = sorted[k];
-        if (!entry || !entry.path.startsWith(prefix)) break;
-        add(entry.id);
+      if (folders.has(path)) {
+        const all = sorted();
+        const prefix = path + sep;
+        for (let k = lowerBound(all, prefix); k < all.length; k++) {
+          const entry = all[k];
+          if (!entry || !entry.path.startsWith(prefix)) break;
+          add(entry.id);
+        }
       }
       for (const from of producers) {
         if (from === node.id) continue;

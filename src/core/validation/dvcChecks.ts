@@ -26,13 +26,16 @@ export interface DvcLocalChecks {
  * The checks of a dvc.yaml whose findings on a stage depend only on that stage, the file's other
  * top-level keys and the params files: structure from the schema, the expanded pipeline's own
  * problems and its params. The graph check (`checkDvcGraph`) looks at every stage at once.
- * `fresh` parses the pipeline without the cache of last parses (a document made from part of a file).
+ * `fresh` parses the pipeline without the cache of last parses (a document made from part of a file),
+ * and without an interpolation context when nothing in the text reads one.
  */
 export async function checkDvcLocal(parsed: ParsedYaml, files: FileAccess, fresh = false): Promise<DvcLocalChecks> {
   const structure = checkDvcStructure(parsed);
   if (!valueIsCollection(parsed)) return { findings: structure };
   // The document parsed above, not the text: parsing a large dvc.yaml is most of a validation.
-  const parse = fresh ? await parseDvcPipelineUncached(parsed.file, parsed, files) : await parseDvcPipeline(parsed.file, parsed, files);
+  const parse = fresh
+    ? await parseDvcPipelineUncached(parsed.file, parsed, files, { contextWhenUsed: true })
+    : await parseDvcPipeline(parsed.file, parsed, files);
   const { pipeline, problems } = parse;
   const taken = new Set(structure.map((f) => `${f.range.start.line}:${f.range.start.character}`));
   const own = problems.filter(

@@ -31,7 +31,7 @@ export async function checkDvcGraph(pipeline: DvcPipeline, files: FileAccess): P
   for (const node of graph.nodes.values()) {
     const producedHere = produced.get(node.id);
     for (const dep of node.stage.deps) {
-      if (!here(dep.span) || dep.path.includes('${') || /^[a-z][a-z0-9+.-]*:\/\//i.test(dep.path)) continue;
+      if (!here(dep.span) || dep.path.includes('${') || (dep.path.includes('://') && /^[a-z][a-z0-9+.-]*:\/\//i.test(dep.path))) continue;
       const path = stagePathOf(node.stage, dep.path);
       if (producedHere?.has(path) === true) continue;
       let exists = existing.get(path);

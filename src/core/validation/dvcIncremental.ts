@@ -8,6 +8,9 @@ import { isBlockDocument } from '../yaml/fastBlockYaml';
 import { nodeAt, parseYaml, parseYamlCached } from '../yaml/parseYaml';
 import { checkDvcLocal, guarded } from './dvcChecks';
 import { checkDvcGraph } from './dvcGraph';
+import { checkDvcParams } from './dvcParams';
+import { ParamsFiles } from './paramsFiles';
+import { readPlainStage } from './plainStage';
 
 /**
  * Validation of a dvc.yaml after an edit, stage by stage.
@@ -41,6 +44,8 @@ export async function validateDvcIncrementally(path: string, text: string, files
     if (earlier !== undefined && earlier.kind !== 'syntax') state = await nextState(path, earlier, text, files);
     if (state !== undefined) break;
   }
+  // A text never validated here: its plain stages are read without the YAML library.
+  state ??= await firstByStages(path, text, files);
   if (state === undefined) {
     const whole = await wholeValidation(path, text, files);
     // The state before, when it can be split by stage; otherwise the base it had.
@@ -83,6 +88,8 @@ export interface DvcSnapshot {
   header: string;
   trailer: string;
   headerFindings: Finding[];
+  trailerFindings: Finding[];
+  trailerLine: number;
   blocks: { hash: string; startLine: number; lineCount: number; key: unknown; findings: Finding[]; stages: PipelineStage[] }[];
   /** Input files and the hash of their text (null: not there). */
   texts: [string, string | null][];
@@ -90,7 +97,7 @@ export interface DvcSnapshot {
   resolveSteps: number;
 }
 
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 
 /** The snapshot of what the last validation of `path` left, when it can be split by stage. */
 export function dvcSnapshot(path: string): DvcSnapshot | undefined {
@@ -104,6 +111,8 @@ export function dvcSnapshot(path: string): DvcSnapshot | undefined {
     header: stages.header,
     trailer: stages.trailer,
     headerFindings: stages.headerFindings,
+    trailerFindings: stages.trailerFindings,
+    trailerLine: stages.trailerLine,
     // A block's hash is kept on it: the blocks an edit did not touch are not hashed again.
     blocks: stages.blocks.map((b) => ({
       hash: (b.hash ??= hashOf(b.text)),
@@ -154,6 +163,8 @@ export function restoreDvcSnapshot(snapshot: unknown): boolean {
     header: snapshot.header,
     trailer: snapshot.trailer,
     headerFindings: snapshot.headerFindings,
+    trailerFindings: snapshot.trailerFindings,
+    trailerLine: snapshot.trailerLine,
     blocks: snapshot.blocks.map((b) => ({ text: '', ...b })),
     inputs: {
       texts: new Map(snapshot.texts.map(([file, hash]) => [file, hash ?? undefined])),
@@ -178,6 +189,8 @@ function isSnapshot(value: unknown): value is DvcSnapshot {
     typeof v.header === 'string' &&
     typeof v.trailer === 'string' &&
     Array.isArray(v.headerFindings) &&
+    Array.isArray(v.trailerFindings) &&
+    Number.isInteger(v.trailerLine) &&
     Array.isArray(v.blocks) &&
     v.blocks.every(
       (b) =>
@@ -254,7 +267,11 @@ interface StagesState {
   kind: 'stages';
   header: string;
   trailer: string;
+  /** Findings on the header's lines. */
   headerFindings: Finding[];
+  /** Findings on the trailer's lines, as they were when it started at `trailerLine`. */
+  trailerFindings: Finding[];
+  trailerLine: number;
   blocks: BlockResult[];
   inputs: Inputs;
   /** Budgets spent: an upper bound (blocks that left are not subtracted). */
@@ -348,6 +365,7 @@ async function assemble(path: string, state: StagesState, files: FileAccess): Pr
     for (const finding of block.findings) findings.push(finding);
     for (const stage of block.stages) stages.push(stage);
   }
+  for (const finding of state.trailerFindings) findings.push(finding);
   return [...findings, ...(await graphOf(path, stages, files))];
 }
 
@@ -405,6 +423,9 @@ async function nextState(
     header: layout.header,
     trailer: layout.trailer,
     headerFindings: earlier.headerFindings,
+    // The trailer follows the last stage, which the edit may have made longer or shorter.
+    trailerFindings: earlier.trailerFindings.map((f) => movedFinding(f, trailerLineOf(layout) - earlier.trailerLine)),
+    trailerLine: trailerLineOf(layout),
     blocks,
     inputs,
     resolveSteps,
@@ -456,6 +477,165 @@ function syntaxErrorsOfBlock(path: string, layout: Layout, index: number, found:
   return parsed.findings.map((f) => movedFinding(f, shift));
 }
 
+/**
+ * A text validated by stage with no earlier results for it. The stage blocks in the plain form
+ * nearly every stage takes are read by `readPlainStage`, which needs no YAML library, schema walk or
+ * pipeline parser for them: they have no findings of their own but their params', which are checked
+ * for all of them at once. The header, the trailer and the other stages (at least one, so the
+ * `stages` mapping is one) are validated as one document, as before. Its findings and stages are
+ * moved back to their lines in the file.
+ *
+ * The document of the other parts must be one the fast reader reads (so every line of the file means
+ * what it means on its own) and without syntax findings, each finding must lie in one part, and no
+ * stage name may be taken twice; otherwise (and for a file with few plain stages, see
+ * MIN_PLAIN_STAGES) undefined, and the text is validated whole.
+ */
+async function firstByStages(path: string, text: string, files: FileAccess): Promise<StagesState | undefined> {
+  const layout = layoutOf(text);
+  if (layout === undefined) return undefined;
+  const plain = layout.blocks.map((block) => readPlainStage(path, block.text, block.startLine));
+  let others = plain.filter((p) => p === undefined).length;
+  if (plain.length - others < MIN_PLAIN_STAGES) return undefined;
+  if (others === 0) {
+    plain[0] = undefined;
+    others = 1;
+  }
+  // The document of the header, the other stages and the trailer; where each part sits in it.
+  const parts: { block: Block; line: number }[] = [];
+  let reduced = layout.header;
+  let line = layout.headerLines;
+  for (const [index, block] of layout.blocks.entries()) {
+    if (plain[index] !== undefined) continue;
+    parts.push({ block, line });
+    reduced += block.text;
+    line += block.lineCount;
+  }
+  const trailerLine = line;
+  const trailerShift = trailerLineOf(layout) - trailerLine;
+  reduced += layout.trailer;
+  const parsed = parseYaml(path, reduced, { fast: true });
+  if (!isBlockDocument(parsed.doc) || parsed.findings.length > 0) return undefined;
+  const stagesMap = nodeAt(parsed.doc, ['stages']);
+  if (!isMap(stagesMap) || stagesMap.items.length !== others) return undefined;
+  const inputs: Inputs = { texts: new Map(), exists: new Map() };
+  const recorded = recording(files, inputs);
+  const local = await checkDvcLocal(parsed, recorded, true);
+  const budgets = local.parse === undefined ? undefined : pipelineBudgets(local.parse);
+  if (local.pipeline === undefined || budgets === undefined || local.findings.some((f) => f.code === 'internal-error')) return undefined;
+
+  const results: (BlockResult | undefined)[] = layout.blocks.map((block, index) => {
+    const read = plain[index];
+    if (read === undefined) return undefined;
+    return { text: block.text, startLine: block.startLine, lineCount: block.lineCount, key: read.name, findings: [], stages: [read.stage] };
+  });
+  const otherResults = parts.map(({ block }, index): BlockResult => {
+    const keyNode = stagesMap.items[index]?.key;
+    return {
+      text: block.text,
+      startLine: block.startLine,
+      lineCount: block.lineCount,
+      key: isScalar(keyNode) ? keyNode.value : keyNode,
+      findings: [],
+      stages: [],
+    };
+  });
+  let otherIndex = 0;
+  for (const [index, result] of results.entries()) if (result === undefined) results[index] = otherResults[otherIndex++];
+  const blocks = results as BlockResult[];
+  const keys = new Set(blocks.map((block) => block.key));
+  if (keys.size !== blocks.length) return undefined;
+
+  // The part of the document a line of it is in: HEADER, TRAILER or the index of an other stage.
+  const partAt = (at: number): number => {
+    if (at < layout.headerLines) return HEADER;
+    if (at >= trailerLine) return TRAILER;
+    let lo = 0;
+    let hi = parts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((parts[mid] as { line: number }).line <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const headerFindings: Finding[] = [];
+  const trailerFindings: Finding[] = [];
+  for (const finding of local.findings) {
+    const { start, end } = finding.range;
+    const part = partAt(start.line);
+    // A range may end at the start of the line after its part.
+    if (end.line > start.line && partAt(end.character === 0 ? end.line - 1 : end.line) !== part) return undefined;
+    if (part === HEADER) headerFindings.push(finding);
+    else if (part === TRAILER) trailerFindings.push(movedFinding(finding, trailerShift));
+    else {
+      const { block, line: first } = parts[part] as { block: Block; line: number };
+      (otherResults[part] as BlockResult).findings.push(movedFinding(finding, block.startLine - first));
+    }
+  }
+  for (const stage of local.pipeline.stages) {
+    const part = stage.span === undefined ? HEADER : partAt(stage.span.range.start.line);
+    if (part === HEADER || part === TRAILER) return undefined;
+    const { block, line: first } = parts[part] as { block: Block; line: number };
+    if (!spansWithin(stage, path, (range) => range.start.line >= first && range.start.line < first + block.lineCount)) return undefined;
+    (otherResults[part] as BlockResult).stages.push(movedStage(path, stage, block.startLine - first));
+  }
+
+  // The params of the plain stages, all at once, each finding to its stage's block.
+  const plainStages = plain.flatMap((read) => (read === undefined ? [] : [read.stage]));
+  const paramFindings: Finding[] = [];
+  await guarded(paramFindings, path, 'dvc.yaml params', () =>
+    checkDvcParams({ file: path, stages: plainStages }, new ParamsFiles(recorded)),
+  );
+  for (const finding of paramFindings) {
+    const block = blockAt(blocks, finding.range.start.line);
+    if (finding.code === 'internal-error' || block === undefined) return undefined;
+    block.findings.push(finding);
+  }
+  const resolveSteps = budgets.resolveSteps + plain.reduce((sum, read) => sum + (read?.resolveSteps ?? 0), 0);
+  const generatedStages = budgets.generatedStages + plainStages.length;
+  if (resolveSteps >= MAX_RESOLVE_STEPS || generatedStages >= MAX_GENERATED_STAGES) return undefined;
+  return {
+    kind: 'stages',
+    header: layout.header,
+    trailer: layout.trailer,
+    headerFindings,
+    trailerFindings,
+    trailerLine: trailerLineOf(layout),
+    blocks,
+    inputs,
+    resolveSteps,
+  };
+}
+
+/**
+ * Below this many plain stages a whole validation is quick, and the parse it leaves cached serves the
+ * hover, completion and outline requests that follow an open.
+ */
+export const MIN_PLAIN_STAGES = 32;
+
+/** The first line of the trailer: the line after the last stage block. */
+function trailerLineOf(layout: Layout): number {
+  const last = layout.blocks[layout.blocks.length - 1];
+  return last === undefined ? layout.headerLines : last.startLine + last.lineCount;
+}
+
+const HEADER = -1;
+const TRAILER = -2;
+
+/** The block holding a line of the file. */
+function blockAt<T extends { startLine: number; lineCount: number }>(blocks: T[], line: number): T | undefined {
+  let lo = 0;
+  let hi = blocks.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const block = blocks[mid] as T;
+    if (line < block.startLine) hi = mid - 1;
+    else if (line >= block.startLine + block.lineCount) lo = mid + 1;
+    else return block;
+  }
+  return undefined;
+}
+
 /** Whether a whole validation can be split by stage (computed once, when first asked). */
 function splittable(whole: WholeState): boolean {
   if (whole.split === undefined) whole.split = splitWhole(whole) ?? null;
@@ -476,26 +656,17 @@ function splitWhole(whole: WholeState): StagesState | undefined {
     findings: [],
     stages: [],
   }));
-  const blockAt = (line: number): BlockResult | undefined => {
-    let lo = 0;
-    let hi = blocks.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const block = blocks[mid] as BlockResult;
-      if (line < block.startLine) hi = mid - 1;
-      else if (line >= block.startLine + block.lineCount) lo = mid + 1;
-      else return block;
-    }
-    return undefined;
-  };
   const headerFindings: Finding[] = [];
+  const trailerFindings: Finding[] = [];
+  const trailerLine = trailerLineOf(layout);
   for (const finding of whole.findings) {
-    const block = blockAt(finding.range.start.line);
-    if (block === undefined) headerFindings.push(finding);
-    else block.findings.push(finding);
+    const block = blockAt(blocks, finding.range.start.line);
+    if (block !== undefined) block.findings.push(finding);
+    else if (finding.range.start.line >= trailerLine) trailerFindings.push(finding);
+    else headerFindings.push(finding);
   }
   for (const stage of whole.stages) {
-    const block = stage.span === undefined ? undefined : blockAt(stage.span.range.start.line);
+    const block = stage.span === undefined ? undefined : blockAt(blocks, stage.span.range.start.line);
     if (block === undefined) return undefined;
     block.stages.push(stage);
   }
@@ -504,6 +675,8 @@ function splitWhole(whole: WholeState): StagesState | undefined {
     header: layout.header,
     trailer: layout.trailer,
     headerFindings,
+    trailerFindings,
+    trailerLine,
     blocks,
     inputs: whole.inputs,
     resolveSteps: whole.budgets.resolveSteps,

@@ -2,7 +2,7 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { SOURCE, type Finding } from '../diagnostic';
 import type { DvcPipeline, StageParam } from '../pipeline/model';
 import { didYouMean, didYouMeanSuffix } from './didYouMean';
-import { dottedKeys, hasParam, type ParamsFiles } from './paramsFiles';
+import { dottedKeys, hasParam, type LoadedParams, type ParamsFiles } from './paramsFiles';
 
 /**
  * dvc.yaml ↔ params: every key a stage lists exists in the params file it names (default
@@ -12,12 +12,21 @@ export async function checkDvcParams(pipeline: DvcPipeline, paramsFiles: ParamsF
   const findings: Finding[] = [];
   const suggestions = new Map<string, string[]>();
   const shown = (path: string): string => relative(dirname(pipeline.file), path) || basename(path);
+  // Most params of most stages name the same file in the same folder.
+  let lastFolder: string | undefined;
+  let lastFile: string | undefined;
+  let path = '';
+  let loaded: LoadedParams = { state: 'missing' };
   for (const stage of pipeline.stages) {
     for (const param of stage.params) {
       if (param.span === undefined || param.span.file !== pipeline.file) continue;
       if (param.file.includes('${') || param.key?.includes('${')) continue;
-      const path = resolve(stage.wdir, param.file);
-      const loaded = await paramsFiles.load(path);
+      if (stage.wdir !== lastFolder || param.file !== lastFile) {
+        lastFolder = stage.wdir;
+        lastFile = param.file;
+        path = resolve(stage.wdir, param.file);
+        loaded = await paramsFiles.load(path);
+      }
       if (loaded.state === 'missing') {
         findings.push(
           at(

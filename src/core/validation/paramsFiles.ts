@@ -1,8 +1,7 @@
 import { extname } from 'node:path';
 import type { FileAccess } from '../fileAccess';
 import { parseYamlCached } from '../yaml/parseYaml';
-import { lookupParam, parseParamsDocument, structuredValue } from '../params/paramLookup';
-import { isBlockDocument } from '../yaml/fastBlockYaml';
+import { lookupParam, plainParamsValue } from '../params/paramLookup';
 
 /** A params file as the checks see it: its data, or why it cannot be looked into. */
 export type LoadedParams = { state: 'missing' } | { state: 'unsupported' } | { state: 'unreadable' } | { state: 'ok'; value: unknown };
@@ -37,9 +36,9 @@ export class ParamsFiles {
       }
     }
     if (ext === '.yaml' || ext === '.yml') {
-      // Plain block YAML has no errors to tell apart: the parse the pipeline's interpolation
-      // context is read from serves, so a large params.yaml is parsed once, not twice.
-      if (isBlockDocument(parseParamsDocument(path, text))) return { state: 'ok', value: structuredValue(path, text) };
+      // Plain block YAML has no errors to tell apart: its values are read without a document.
+      const plain = plainParamsValue(path, text);
+      if (plain !== undefined) return { state: 'ok', value: plain.value };
       // Cached by text: every validation of a dvc.yaml reads the same params.yaml.
       const parsed = parseYamlCached(path, text);
       return parsed.value === undefined && parsed.findings.some((f) => f.severity === 'error')

@@ -45,9 +45,11 @@ const HEADER = `vars:
       out_dir: data/out
 `;
 
+// An unknown top-level key after the stages: its finding moves when a stage grows or shrinks.
 const TRAILER = `
 plots:
   - metrics/plot.json
+bogus_top: 1
 `;
 
 function stage(i: number): string {
@@ -222,7 +224,9 @@ test('incremental dvc.yaml validation: an edit inside one stage checks that stag
   assert.equal(lastDvcValidation(path), 'stages');
   assert.deepEqual(got, await whole(path, files));
   assert.deepEqual(
-    got.filter((f) => f.code === 'dvc-unknown-key').map((f) => `${f.range.start.line + 1} ${f.message.slice(0, 48)}`),
+    got
+      .filter((f) => f.code === 'dvc-unknown-key' && f.message.includes('in stage'))
+      .map((f) => `${f.range.start.line + 1} ${f.message.slice(0, 48)}`),
     ['27 DVC does not know the key "bogus_key" in stage "', '28 DVC does not know the key "other_bogus" in stage'],
   );
   // The header changed: validated whole again.
@@ -297,4 +301,97 @@ test('incremental dvc.yaml validation: a snapshot from an earlier process valida
   assert.equal(restoreDvcSnapshot('{}'), false);
   await validateFile(path, files);
   assert.equal(restoreDvcSnapshot(stored), false);
+});
+
+/** A stage in the plain form, which a first validation reads without the YAML library. */
+function plainStage(i: number): string {
+  const lines = [
+    `  plain_${i}:`,
+    `    cmd: python src/stage.py --plain ${i}`,
+    '    deps:',
+    '      - src/stage.py',
+    `      - ${i === 0 ? 'data/raw.csv' : `data/p_${i - 1}.csv`}`,
+    '    params:',
+    '      - train.lr',
+    // group.k3 and k4 are not in params.yaml: unknown params on some stages.
+    `      - group.k${i % 5}`,
+    '    outs:',
+    `      - data/p_${i}.csv`,
+  ];
+  if (i % 4 === 1) lines.push('    metrics:', `      - metrics/p_${i}.json:`, '          cache: false');
+  // A dep nothing produces, an out another stage has, and two stages depending on each other.
+  if (i % 9 === 4) lines.splice(5, 0, '      - data/missing.csv');
+  if (i % 11 === 7) lines.push(`      - data/p_${i - 1}.csv`);
+  if (i % 13 === 5) lines.splice(5, 0, `      - data/p_${i + 1}.csv`);
+  if (i % 6 === 2) lines.splice(0, 0, '', '  # a plain stage');
+  return `${lines.join('\n')}\n`;
+}
+
+/** 40 plain stages among stages with `${}`, foreach, an unknown key, with or without the top-level keys. */
+function plainProject(topLevel: boolean): { dir: string; path: string } {
+  const { dir, path } = project();
+  const stages = Array.from({ length: 40 }, (_, i) => plainStage(i));
+  stages.splice(10, 0, stage(1), FOREACH);
+  stages.splice(25, 0, stage(2).replace('    deps:', '    bogus_key: 1\n    deps:'));
+  stages.push(stage(3));
+  writeFileSync(path, `${topLevel ? HEADER : ''}stages:\n${stages.join('')}${topLevel ? TRAILER : ''}`);
+  return { dir, path };
+}
+
+test('incremental dvc.yaml validation: a first validation reads plain stages on their own, with the findings of a whole one', async () => {
+  for (const topLevel of [true, false]) {
+    clearIncrementalDvc();
+    const { path } = plainProject(topLevel);
+    const open = new Map<string, string>();
+    const files = overlayFileAccess((p) => open.get(p));
+    const text = readFileSync(path, 'utf8');
+    open.set(path, text);
+    const got = await validateFile(path, files);
+    assert.equal(lastDvcValidation(path), 'stages', 'the first validation is made by stage');
+    assert.deepEqual(got, await whole(path, files));
+    // What the checks find is there: every kind of finding the stages were written to have.
+    const codes = new Set(got.map((f) => f.code));
+    for (const code of ['dvc-unknown-param', 'dvc-dep-missing', 'dvc-duplicate-out', 'dvc-cycle', 'dvc-unknown-key']) {
+      assert.ok(codes.has(code), `no ${code} among ${[...codes].join(', ')}`);
+    }
+    // Edits go on by stage from there.
+    open.set(path, text.replace('--plain 20', '--plain 20 --again').replace('  plain_30:\n', '  plain_30:\n    other_bogus: 2\n'));
+    assert.deepEqual(await validateFile(path, files), await whole(path, files));
+    assert.equal(lastDvcValidation(path), 'stages');
+  }
+  // A plain stage with the name of another stage: the YAML library reports it, in a whole validation.
+  clearIncrementalDvc();
+  const { path } = plainProject(true);
+  const open = new Map<string, string>();
+  const files = overlayFileAccess((p) => open.get(p));
+  open.set(path, readFileSync(path, 'utf8').replace('  plain_33:', '  stage_1:'));
+  const got = await validateFile(path, files);
+  assert.equal(lastDvcValidation(path), 'whole');
+  assert.deepEqual(got, await whole(path, files));
+  assert.ok(got.some((f) => f.code === 'yaml-duplicate-key'));
+});
+
+test('incremental dvc.yaml validation: 300 edited texts, each validated first, give the findings of whole validations', async () => {
+  const r = random(13);
+  let byStages = 0;
+  const steps = 300;
+  for (let step = 0; step < steps; step++) {
+    const { path } = plainProject(step % 3 !== 0);
+    const open = new Map<string, string>();
+    const files = overlayFileAccess((p) => open.get(p));
+    const lines = readFileSync(path, 'utf8').split('\n');
+    for (let edit = 0; edit < 1 + Math.floor(r() * 3); edit++) {
+      const first = lines.indexOf('stages:') + 1;
+      const at = first + Math.floor(r() * (lines.length - first));
+      const edits = r() < 0.2 ? UNDONE : KEPT;
+      (edits[Math.floor(r() * edits.length)] as Edit)(lines, at, r);
+    }
+    const text = lines.join('\n');
+    open.set(path, text);
+    clearIncrementalDvc();
+    const got = await validateFile(path, files);
+    if (lastDvcValidation(path) === 'stages') byStages++;
+    assert.deepEqual(got, await whole(path, files), `step ${step}: the findings differ from a whole validation of:\n${text}`);
+  }
+  assert.ok(byStages > steps / 3, `only ${byStages} of ${steps} first validations were made by stage`);
 });
