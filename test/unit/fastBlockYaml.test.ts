@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { yamlFixtureFiles } from '../support/fuzzInputs';
+import { fuzzCount, yamlFixtureFiles } from '../support/fuzzInputs';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { parseBlockYaml, readBlockYamlValue } from '../../src/core/yaml/fastBlockYaml';
 
@@ -217,4 +217,72 @@ test('fast YAML values: declines what the fast reader declines, keys that are no
     'a:\n  -\nb: 1\n',
   ];
   for (const text of declined) assert.equal(readBlockYamlValue(text), undefined, JSON.stringify(text));
+});
+
+test('fast YAML reader and values: the fixtures with characters typed, cut and lines repeated, as the library reads them', () => {
+  let seed = 17;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const texts = yamlFixtureFiles().map((file) => readFileSync(file, 'utf8'));
+  const typed = [
+    ' ',
+    ':',
+    '-',
+    '#',
+    '"',
+    "'",
+    '[',
+    '{',
+    '|',
+    '>',
+    '&',
+    '*',
+    '!',
+    '1',
+    'x',
+    '.',
+    '~',
+    '\n',
+    '?',
+    ',',
+    '0',
+    'e',
+    ' #',
+    ': ',
+    '- ',
+  ];
+  let nodes = 0;
+  let values = 0;
+  for (let round = 0; round < fuzzCount(4000); round++) {
+    let text = texts[rnd(texts.length)] as string;
+    for (let edit = 0; edit < 1 + rnd(3); edit++) {
+      const at = rnd(text.length + 1);
+      const kind = rnd(3);
+      if (kind === 0) text = text.slice(0, at) + (typed[rnd(typed.length)] as string) + text.slice(at);
+      else if (kind === 1) text = text.slice(0, at) + text.slice(at + 1 + rnd(3));
+      else {
+        const lines = text.split('\n');
+        lines.splice(rnd(lines.length), 0, lines[rnd(lines.length)] as string);
+        text = lines.join('\n');
+      }
+    }
+    const result = compare(text);
+    if (result !== undefined) {
+      nodes++;
+      assert.equal(result.fast, result.lib, JSON.stringify(text));
+      assert.ok(result.same, JSON.stringify(text));
+    }
+    const read = readBlockYamlValue(text);
+    if (read !== undefined) {
+      values++;
+      assert.deepStrictEqual(read.value, libraryValue(text), JSON.stringify(text));
+    }
+  }
+  assert.ok(nodes > 400 && values > 400, `${nodes} texts read by the fast reader, ${values} by the value reader`);
+  // `key: ` with a space and nothing after it: the library's null sits after the space.
+  const spaced = compare('lr: \nseed:   \nx:\n  b: \n');
+  assert.ok(spaced !== undefined);
+  assert.equal(spaced.fast, spaced.lib);
 });

@@ -324,9 +324,10 @@ class BlockReader extends LineReader {
         } else if (next !== undefined && next.indent === indent && this.isItem(next)) {
           value = this.seq(indent);
         } else {
-          // `key:` alone is null; with a comment after it the library places the null elsewhere.
+          // `key:` alone is null, after any spaces; with a comment after it the library places the
+          // null elsewhere.
           if (rest < line.end) unsupported();
-          value = this.emptyScalar(colon + 1);
+          value = this.emptyScalar(rest);
         }
       }
       map.items.push(new Pair(key, value));
