@@ -1,5 +1,5 @@
 import { dirname, join, normalize } from 'node:path';
-import { DEFAULT_PARAMS_FILE } from '../pipeline/dvcPipeline';
+import { DEFAULT_PARAMS_FILE, newStage } from '../pipeline/dvcPipeline';
 import type { PipelineStage, SourceSpan, StagePath } from '../pipeline/model';
 import { plainScalarIsString } from '../yaml/fastBlockYaml';
 
@@ -83,19 +83,7 @@ export function readPlainStage(file: string, text: string, startLine: number): P
     const offset = lineStart(line);
     return { file, range: { start: { line: lineNumber, character: from - offset }, end: { line: lineNumber, character: to - offset } } };
   };
-  const stage: PipelineStage = {
-    name,
-    cmd: [],
-    wdir: folderOf(file),
-    deps: [],
-    outs: [],
-    metrics: [],
-    plots: [],
-    params: [],
-    frozen: false,
-    alwaysChanged: false,
-    span: spanOf(at, nameFrom, nameEnd - 1),
-  };
+  const stage = newStage(name, folderOf(file), spanOf(at, nameFrom, nameEnd - 1));
   let resolveSteps = 0;
   const keyIndent = at + 1 < count ? (indents[at + 1] as number) : -1;
   let keys = 0;
