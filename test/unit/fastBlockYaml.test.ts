@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fuzzCount, yamlFixtureFiles } from '../support/fuzzInputs';
+import { fuzzCount, seededRandom, yamlFixtureFiles } from '../support/fuzzInputs';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { parseBlockYaml, readBlockYamlValue } from '../../src/core/yaml/fastBlockYaml';
 
@@ -105,11 +105,7 @@ test('fast YAML reader: declines what it does not read exactly, so the library r
 
 /** Block YAML documents as users write them, with scalars of every core type, blank lines and comments. */
 function generatedDocuments(count: number): string[] {
-  let seed = 7;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = seededRandom(7);
   const scalars = ['a', 'x.py', 'python t.py --lr 0.1', '1', '-1', '0x1F', '0o17', '1.50', '1e3', '.inf', 'true', 'False', 'null', '~'];
   scalars.push('"q"', "'s'", '"a b"', '${item}', 'out/a_1.csv', 'a:b', 'http://x', 'v # c', '""', "''", '-x', 'a#b', '+3', '"x"  # c');
   const keys = ['cmd', 'deps', 'outs', 'k', 'stage_1', 'a.b', 'x-y', '1', 'true', 'metrics/m.json'];
@@ -220,11 +216,7 @@ test('fast YAML values: declines what the fast reader declines, keys that are no
 });
 
 test('fast YAML reader and values: the fixtures with characters typed, cut and lines repeated, as the library reads them', () => {
-  let seed = 17;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = seededRandom(17);
   const texts = yamlFixtureFiles().map((file) => readFileSync(file, 'utf8'));
   const typed = [
     ' ',
