@@ -11,6 +11,15 @@ export function fuzzCount(base: number): number {
   return SOAK ? base * 20 : base;
 }
 
+/** A seeded generator of whole numbers below `n`, so a failing input repeats. */
+export function seededRandom(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state % n;
+  };
+}
+
 export interface Seed {
   /** Path relative to the repository, for messages. */
   name: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { yamlFixtureFiles } from '../support/fuzzInputs';
+import { seededRandom, yamlFixtureFiles } from '../support/fuzzInputs';
 import { isBlockDocument, parseBlockYaml, plainOfBlockDocument } from '../../src/core/yaml/fastBlockYaml';
 
 // The plain value of a document the fast reader built comes from a walk of its nodes instead of
@@ -48,11 +48,7 @@ test('plain value of a fast-read document: keys that are numbers, booleans, null
 });
 
 test('plain value of a fast-read document: the same as toJS() for 2,000 generated documents', () => {
-  let seed = 11;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = seededRandom(11);
   const scalars = [
     'a',
     '1',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fuzzCount, yamlFixtureFiles } from '../support/fuzzInputs';
+import { fuzzCount, seededRandom, yamlFixtureFiles } from '../support/fuzzInputs';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { parseBlockYaml, readBlockYamlValue } from '../../src/core/yaml/fastBlockYaml';
 
@@ -78,38 +78,43 @@ test('fast YAML reader: a dvc.yaml with comments, lists under keys, quotes, numb
   assert.ok(result.same);
 });
 
+/** Texts both readers leave to the library: what it reads in ways they do not, or reports. */
+const LEFT_TO_THE_LIBRARY = [
+  'a: &x 1\nb: *x\n',
+  'a: !!str 1\n',
+  'a: |\n  text\n',
+  'a: >\n  text\n',
+  'a: {b: 1}\n',
+  'a:\n\tb: 1\n',
+  'a: 1\r\nb: 2\r\n',
+  '\uFEFFa: 1\n',
+  'a: 1\na: 2\n',
+  'a: one\n  two\n',
+  'a: "x\\ty"\n',
+  "a: 'it''s'\n",
+  'a: b: c\n',
+  'a: 1\n---\nb: 2\n',
+  '- 1\n- 2\n',
+  '',
+  '# only a comment\n',
+  '"a": 1\n',
+  '? a\n: 1\n',
+  'a:\n  -\nb: 1\n',
+];
+
 test('fast YAML reader: declines what it does not read exactly, so the library reports it', () => {
+  // Comments where the library counts them into a node's end, which only the node reader minds.
   const declined = [
-    'a: &x 1\nb: *x\n',
-    'a: !!str 1\n',
-    'a: |\n  text\n',
-    'a: >\n  text\n',
-    'a: {b: 1}\n',
-    'a:\n\tb: 1\n',
-    'a: 1\r\nb: 2\r\n',
-    'a: 1\na: 2\n',
-    'a: one\n  two\n',
-    'a: "x\\ty"\n',
-    "a: 'it''s'\n",
-    'a: b: c\n',
-    'a: 1\n---\nb: 2\n',
+    ...LEFT_TO_THE_LIBRARY,
     'a:\n  b: 1\n    # a comment deeper than the next key\nc: 2\n',
     'a: 1\n# a comment at the end\n',
-    '- 1\n- 2\n',
-    '',
-    '"a": 1\n',
-    '? a\n: 1\n',
   ];
   for (const text of declined) assert.equal(parseBlockYaml(text), undefined, JSON.stringify(text));
 });
 
 /** Block YAML documents as users write them, with scalars of every core type, blank lines and comments. */
 function generatedDocuments(count: number): string[] {
-  let seed = 7;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = seededRandom(7);
   const scalars = ['a', 'x.py', 'python t.py --lr 0.1', '1', '-1', '0x1F', '0o17', '1.50', '1e3', '.inf', 'true', 'False', 'null', '~'];
   scalars.push('"q"', "'s'", '"a b"', '${item}', 'out/a_1.csv', 'a:b', 'http://x', 'v # c', '""', "''", '-x', 'a#b', '+3', '"x"  # c');
   const keys = ['cmd', 'deps', 'outs', 'k', 'stage_1', 'a.b', 'x-y', '1', 'true', 'metrics/m.json'];
@@ -191,40 +196,12 @@ test('fast YAML values: what toJS() gives for the fixtures and 4,000 generated d
 });
 
 test('fast YAML values: declines what the fast reader declines, keys that are not plain strings, and __proto__', () => {
-  const declined = [
-    'a: &x 1\nb: *x\n',
-    'a: !!str 1\n',
-    'a: |\n  text\n',
-    'a: {b: 1}\n',
-    'a:\n\tb: 1\n',
-    'a: 1\r\nb: 2\r\n',
-    '\uFEFFa: 1\n',
-    'a: 1\na: 2\n',
-    'a: one\n  two\n',
-    'a: "x\\ty"\n',
-    "a: 'it''s'\n",
-    'a: b: c\n',
-    'a: 1\n---\nb: 2\n',
-    '- 1\n- 2\n',
-    '',
-    '# only a comment\n',
-    '"a": 1\n',
-    '? a\n: 1\n',
-    '1: one\n',
-    'true: yes\n',
-    '~: nothing\n',
-    '__proto__: own\n',
-    'a:\n  -\nb: 1\n',
-  ];
+  const declined = [...LEFT_TO_THE_LIBRARY, '1: one\n', 'true: yes\n', '~: nothing\n', '__proto__: own\n'];
   for (const text of declined) assert.equal(readBlockYamlValue(text), undefined, JSON.stringify(text));
 });
 
 test('fast YAML reader and values: the fixtures with characters typed, cut and lines repeated, as the library reads them', () => {
-  let seed = 17;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = seededRandom(17);
   const texts = yamlFixtureFiles().map((file) => readFileSync(file, 'utf8'));
   const typed = [
     ' ',

@@ -174,6 +174,27 @@ export async function readDvcPipeline(file: string, files: FileAccess): Promise<
   return parseDvcPipeline(file, text, files);
 }
 
+/**
+ * A stage with nothing filled in yet, as the parser starts every stage (the plain stage reader
+ * builds the same, so both give objects of one shape).
+ */
+export function newStage(name: string, wdir: string, span: SourceSpan, template?: string): PipelineStage {
+  return {
+    name,
+    ...(template !== undefined ? { template } : {}),
+    cmd: [],
+    wdir,
+    deps: [],
+    outs: [],
+    metrics: [],
+    plots: [],
+    params: [],
+    frozen: false,
+    alwaysChanged: false,
+    span,
+  };
+}
+
 const MISSING = Symbol('missing');
 /** Upper bounds that keep a hostile file (alias bombs, huge matrices) from hanging the editor. */
 const MAX_CONTEXT_NODES = 200_000;
@@ -384,20 +405,7 @@ class PipelineParser {
       context = cloneContext(context);
       await this.loadVars(context, new Map(this.globalImports), varsPair.value, wdir);
     }
-    const stage: PipelineStage = {
-      name,
-      ...(template !== undefined ? { template } : {}),
-      cmd: [],
-      wdir,
-      deps: [],
-      outs: [],
-      metrics: [],
-      plots: [],
-      params: [],
-      frozen: false,
-      alwaysChanged: false,
-      span,
-    };
+    const stage = newStage(name, wdir, span, template);
     let hasCmd = false;
     for (const pair of definition.items) {
       if (!isPair(pair) || !isScalar(pair.key)) continue;

@@ -501,12 +501,12 @@ async function firstByStages(path: string, text: string, files: FileAccess): Pro
     others = 1;
   }
   // The document of the header, the other stages and the trailer; where each part sits in it.
-  const parts: { block: Block; line: number }[] = [];
+  const parts: { block: Block; index: number; startLine: number; lineCount: number }[] = [];
   let reduced = layout.header;
   let line = layout.headerLines;
   for (const [index, block] of layout.blocks.entries()) {
     if (plain[index] !== undefined) continue;
-    parts.push({ block, line });
+    parts.push({ block, index: parts.length, startLine: line, lineCount: block.lineCount });
     reduced += block.text;
     line += block.lineCount;
   }
@@ -546,18 +546,8 @@ async function firstByStages(path: string, text: string, files: FileAccess): Pro
   if (keys.size !== blocks.length) return undefined;
 
   // The part of the document a line of it is in: HEADER, TRAILER or the index of an other stage.
-  const partAt = (at: number): number => {
-    if (at < layout.headerLines) return HEADER;
-    if (at >= trailerLine) return TRAILER;
-    let lo = 0;
-    let hi = parts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((parts[mid] as { line: number }).line <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const partAt = (at: number): number =>
+    at < layout.headerLines ? HEADER : at >= trailerLine ? TRAILER : (blockAt(parts, at)?.index ?? TRAILER);
   const headerFindings: Finding[] = [];
   const trailerFindings: Finding[] = [];
   for (const finding of local.findings) {
@@ -568,14 +558,14 @@ async function firstByStages(path: string, text: string, files: FileAccess): Pro
     if (part === HEADER) headerFindings.push(finding);
     else if (part === TRAILER) trailerFindings.push(movedFinding(finding, trailerShift));
     else {
-      const { block, line: first } = parts[part] as { block: Block; line: number };
+      const { block, startLine: first } = parts[part] as { block: Block; startLine: number };
       (otherResults[part] as BlockResult).findings.push(movedFinding(finding, block.startLine - first));
     }
   }
   for (const stage of local.pipeline.stages) {
     const part = stage.span === undefined ? HEADER : partAt(stage.span.range.start.line);
     if (part === HEADER || part === TRAILER) return undefined;
-    const { block, line: first } = parts[part] as { block: Block; line: number };
+    const { block, startLine: first } = parts[part] as { block: Block; startLine: number };
     if (!spansWithin(stage, path, (range) => range.start.line >= first && range.start.line < first + block.lineCount)) return undefined;
     (otherResults[part] as BlockResult).stages.push(movedStage(path, stage, block.startLine - first));
   }

@@ -1,5 +1,5 @@
 import { dirname, join, normalize } from 'node:path';
-import { DEFAULT_PARAMS_FILE } from '../pipeline/dvcPipeline';
+import { DEFAULT_PARAMS_FILE, newStage } from '../pipeline/dvcPipeline';
 import type { PipelineStage, SourceSpan, StagePath } from '../pipeline/model';
 import { plainScalarIsString } from '../yaml/fastBlockYaml';
 
@@ -13,20 +13,12 @@ export interface PlainStage {
   resolveSteps: number;
 }
 
-/** Keys of a plain stage (one bit each, to find one written twice), and which of them hold lists. */
-const KEY_BITS = new Map([
-  ['cmd', 1],
-  ['deps', 2],
-  ['outs', 4],
-  ['metrics', 8],
-  ['plots', 16],
-  ['params', 32],
-  ['desc', 64],
-  ['frozen', 128],
-  ['always_changed', 256],
-]);
+/** Keys of a plain stage written `key: value`, and those written `key:` with a list below. */
 const SCALAR_KEYS = new Set(['cmd', 'desc', 'frozen', 'always_changed']);
 const LIST_KEYS = new Set(['cmd', 'deps', 'outs', 'metrics', 'plots', 'params']);
+/** One bit for each key, to find one written twice. */
+const KEY_BITS = new Map([...new Set([...SCALAR_KEYS, ...LIST_KEYS])].map((key, index) => [key, 1 << index]));
+const CMD_BIT = KEY_BITS.get('cmd') as number;
 /** Lists whose entries may carry flags (`- path:` with `cache: false` below it). */
 const FLAGGED_LISTS = new Set(['outs', 'metrics', 'plots']);
 /** The flags of outs, metrics and plots that take a boolean (OutFlags and PlotFlags in the schema). */
@@ -83,19 +75,7 @@ export function readPlainStage(file: string, text: string, startLine: number): P
     const offset = lineStart(line);
     return { file, range: { start: { line: lineNumber, character: from - offset }, end: { line: lineNumber, character: to - offset } } };
   };
-  const stage: PipelineStage = {
-    name,
-    cmd: [],
-    wdir: folderOf(file),
-    deps: [],
-    outs: [],
-    metrics: [],
-    plots: [],
-    params: [],
-    frozen: false,
-    alwaysChanged: false,
-    span: spanOf(at, nameFrom, nameEnd - 1),
-  };
+  const stage = newStage(name, folderOf(file), spanOf(at, nameFrom, nameEnd - 1));
   let resolveSteps = 0;
   const keyIndent = at + 1 < count ? (indents[at + 1] as number) : -1;
   let keys = 0;
@@ -173,7 +153,7 @@ export function readPlainStage(file: string, text: string, startLine: number): P
     else if (key === 'params') stage.params = items.map((item) => ({ file: DEFAULT_PARAMS_FILE, key: item.path, span: item.span }));
     else stage[key as 'deps' | 'outs' | 'metrics' | 'plots'] = items;
   }
-  if ((keys & 1) === 0) return undefined;
+  if ((keys & CMD_BIT) === 0) return undefined;
   return { name, stage, resolveSteps };
 }
 

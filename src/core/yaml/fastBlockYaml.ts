@@ -170,8 +170,11 @@ function startsWithIndicator(text: string, from: number, end: number): boolean {
   return from + 1 >= end || text.charCodeAt(from + 1) === 32;
 }
 
-/** The lines of a text with content, and what both readers ask of them. */
-abstract class LineReader {
+/**
+ * The lines of a text with content, and what both readers ask of them: the structure of block YAML
+ * is read here, and a reader builds its mappings (`M`) and lists (`S`) in `map` and `seq`.
+ */
+abstract class LineReader<M, S> {
   protected readonly lines: Line[] = [];
   protected at = 0;
   protected depth = 0;
@@ -204,6 +207,36 @@ abstract class LineReader {
       start = end + 1;
     }
     if (pendingComments.length > 0) unsupported();
+  }
+
+  /** The document's root mapping; undefined for a text that does not start with one at column 0. */
+  document(): M | undefined {
+    const first = this.lines[0];
+    if (first === undefined || first.indent !== 0) return undefined;
+    const root = this.map(0, first.start);
+    if (this.at < this.lines.length) unsupported();
+    return root;
+  }
+
+  /** A block mapping whose keys sit at `indent`; its first key starts at `firstKey`. */
+  protected abstract map(indent: number, firstKey: number): M;
+
+  /** A block list whose `-` sit at `indent`. */
+  protected abstract seq(indent: number): S;
+
+  /** The block that starts on the current line, indented by `indent`. */
+  protected block(indent: number): M | S {
+    // Deep nesting is rare and the library's to refuse (the pipeline parser reports it).
+    if (++this.depth > MAX_DEPTH) unsupported();
+    try {
+      const line = this.lines[this.at] as Line;
+      if (this.isItem(line)) return this.seq(indent);
+      const start = line.start + indent;
+      if (!this.startsMapping(start, line.end)) unsupported();
+      return this.map(indent, start);
+    } finally {
+      this.depth--;
+    }
   }
 
   protected isItem(line: Line): boolean {
@@ -280,7 +313,7 @@ abstract class LineReader {
   }
 }
 
-class BlockReader extends LineReader {
+class BlockReader extends LineReader<YAMLMap, YAMLSeq> {
   /** Every character of the text is printable: no scalar needs checking on its own. */
   private readonly printable: boolean;
 
@@ -289,16 +322,7 @@ class BlockReader extends LineReader {
     this.printable = PRINTABLE_TEXT.test(text);
   }
 
-  document(): YAMLMap | undefined {
-    const first = this.lines[0];
-    if (first === undefined || first.indent !== 0) return undefined;
-    const root = this.map(0, first.start);
-    if (this.at < this.lines.length) unsupported();
-    return root;
-  }
-
-  /** A block mapping whose keys sit at `indent`; its first key starts at `firstKey`. */
-  private map(indent: number, firstKey: number): YAMLMap {
+  protected map(indent: number, firstKey: number): YAMLMap {
     const map = new YAMLMap<Node, Node | null>();
     const seen = new Set<unknown>();
     let keyStart = firstKey;
@@ -341,8 +365,7 @@ class BlockReader extends LineReader {
     return map;
   }
 
-  /** A block list whose `-` sit at `indent`. */
-  private seq(indent: number): YAMLSeq {
+  protected seq(indent: number): YAMLSeq {
     const seq = new YAMLSeq<Node | null>();
     const first = this.lines[this.at] as Line;
     const start = first.start + indent;
@@ -374,21 +397,6 @@ class BlockReader extends LineReader {
     }
     seq.range = [start, end, end];
     return seq;
-  }
-
-  /** The block that starts on the current line, indented by `indent`. */
-  private block(indent: number): YAMLMap | YAMLSeq {
-    // Deep nesting is rare and the library's to refuse (the pipeline parser reports it).
-    if (++this.depth > MAX_DEPTH) unsupported();
-    try {
-      const line = this.lines[this.at] as Line;
-      if (this.isItem(line)) return this.seq(indent);
-      const start = line.start + indent;
-      if (!this.startsMapping(start, line.end)) unsupported();
-      return this.map(indent, start);
-    } finally {
-      this.depth--;
-    }
   }
 
   /** A scalar that starts at `from` and ends on the same line, as a value. */
@@ -454,20 +462,12 @@ export function readBlockYamlValue(text: string): { value: Record<string, unknow
 /** Plain scalars that are not strings, by source, with the value the library resolves them to. */
 const resolvedValues = new Map<string, { value: unknown }>();
 
-class ValueReader extends LineReader {
+class ValueReader extends LineReader<Record<string, unknown>, unknown[]> {
   constructor(text: string) {
     super(text, false);
   }
 
-  document(): Record<string, unknown> | undefined {
-    const first = this.lines[0];
-    if (first === undefined || first.indent !== 0) return undefined;
-    const root = this.map(0, first.start);
-    if (this.at < this.lines.length) unsupported();
-    return root;
-  }
-
-  private map(indent: number, firstKey: number): Record<string, unknown> {
+  protected map(indent: number, firstKey: number): Record<string, unknown> {
     const map: Record<string, unknown> = {};
     let keyStart = firstKey;
     for (;;) {
@@ -499,7 +499,7 @@ class ValueReader extends LineReader {
     return map;
   }
 
-  private seq(indent: number): unknown[] {
+  protected seq(indent: number): unknown[] {
     const seq: unknown[] = [];
     for (;;) {
       const line = this.lines[this.at];
@@ -521,19 +521,6 @@ class ValueReader extends LineReader {
       if (next === undefined || next.indent !== indent || !this.isItem(next)) break;
     }
     return seq;
-  }
-
-  private block(indent: number): Record<string, unknown> | unknown[] {
-    if (++this.depth > MAX_DEPTH) unsupported();
-    try {
-      const line = this.lines[this.at] as Line;
-      if (this.isItem(line)) return this.seq(indent);
-      const start = line.start + indent;
-      if (!this.startsMapping(start, line.end)) unsupported();
-      return this.map(indent, start);
-    } finally {
-      this.depth--;
-    }
   }
 
   private inlineScalar(from: number, line: Line): unknown {

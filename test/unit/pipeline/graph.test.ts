@@ -15,6 +15,7 @@ import {
   type OutConflict,
 } from '../../../src/core/pipeline/graph';
 import type { DvcPipeline, PipelineStage, StagePath } from '../../../src/core/pipeline/model';
+import { seededRandom } from '../../support/fuzzInputs';
 
 const FILE = '/p/dvc.yaml';
 
@@ -230,11 +231,7 @@ function referenceGraph(pipelines: DvcPipeline[]): StageGraph {
 }
 
 test('stage graph: edges, conflicts and neighbours as the plain scan of every out gives them, for 3,000 random pipelines', () => {
-  let seed = 3;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = seededRandom(3);
   const paths = [
     'data',
     'data/',

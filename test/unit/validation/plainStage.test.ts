@@ -8,7 +8,7 @@ import { checkDvcLocal } from '../../../src/core/validation/dvcChecks';
 import { layoutOf } from '../../../src/core/validation/dvcIncremental';
 import { readPlainStage } from '../../../src/core/validation/plainStage';
 import { parseYaml } from '../../../src/core/yaml/parseYaml';
-import { yamlFixtureFiles } from '../../support/fuzzInputs';
+import { seededRandom, yamlFixtureFiles } from '../../support/fuzzInputs';
 
 // A stage block in the plain form is read without the YAML library (src/core/validation/plainStage.ts).
 // Whatever it accepts must be exactly what the library, the schema and the pipeline parser make of
@@ -127,11 +127,7 @@ test('plain stage: what it does not read exactly is left to the library', () => 
 });
 
 test('plain stage: 3,000 edited blocks are read as the library reads them, or left to it', async () => {
-  let seed = 5;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = seededRandom(5);
   // Plain stages, and the stage blocks of the fixtures (most of which are not plain).
   const plain = [PLAIN, ...SHAPES];
   const fixtures: string[] = [];
